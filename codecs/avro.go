@@ -1,0 +1,167 @@
+package codecs
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"sync"
+
+	"github.com/linkedin/goavro/v2"
+)
+
+// Avro is the codec of one value type T: Avro in the Confluent wire format,
+// registered under one subject. It satisfies goka.Codec: Encode takes a T or
+// *T, Decode returns a *T. It is safe for concurrent use.
+type Avro[T any] struct {
+	subject string
+	schema  string
+	reg     Registry
+	enc     encFn
+	codec   *goavro.Codec
+
+	mu      sync.RWMutex
+	id      int // writer schema id, 0 until registered
+	readers map[int]*writerSchema
+}
+
+type writerSchema struct {
+	codec *goavro.Codec
+	dec   decFn
+}
+
+// NewAvro returns the codec for T with the given schema, registered under
+// subject on first use (or by Register). It fails when T does not fit the schema.
+func NewAvro[T any](reg Registry, subject, schema string) (*Avro[T], error) {
+	n, err := parseSchema(schema)
+	if err != nil {
+		return nil, err
+	}
+	var zero T
+	enc, err := compileEncoder(reflect.TypeOf(zero), n)
+	if err != nil {
+		return nil, fmt.Errorf("codecs: %s: %w", subject, err)
+	}
+	codec, err := goavro.NewCodec(schema)
+	if err != nil {
+		return nil, fmt.Errorf("codecs: %s: %w", subject, err)
+	}
+	return &Avro[T]{subject: subject, schema: schema, reg: reg, enc: enc, codec: codec,
+		readers: map[int]*writerSchema{}}, nil
+}
+
+// Subject returns the registry subject, e.g. "tradestream.commands-value".
+func (c *Avro[T]) Subject() string { return c.subject }
+
+// Schema returns the Avro schema text of T.
+func (c *Avro[T]) Schema() string { return c.schema }
+
+// Register registers the schema (once) and returns its id.
+func (c *Avro[T]) Register(ctx context.Context) (int, error) {
+	c.mu.RLock()
+	id := c.id
+	c.mu.RUnlock()
+	if id != 0 {
+		return id, nil
+	}
+	id, err := c.reg.Register(ctx, c.subject, c.schema)
+	if err != nil {
+		return 0, err
+	}
+	c.mu.Lock()
+	c.id = id
+	c.mu.Unlock()
+	return id, nil
+}
+
+// Encode implements goka.Codec.
+func (c *Avro[T]) Encode(value any) ([]byte, error) {
+	switch v := value.(type) {
+	case *T:
+		return c.Marshal(v)
+	case T:
+		return c.Marshal(&v)
+	}
+	return nil, fmt.Errorf("%w: %s codec got %T", ErrType, c.subject, value)
+}
+
+// Decode implements goka.Codec; the value is a *T.
+func (c *Avro[T]) Decode(data []byte) (any, error) {
+	return c.Unmarshal(data)
+}
+
+// Marshal encodes v in the wire format.
+func (c *Avro[T]) Marshal(v *T) ([]byte, error) {
+	if v == nil {
+		return nil, fmt.Errorf("%w: %s codec got a nil value", ErrType, c.subject)
+	}
+	id, err := c.Register(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	native, err := c.enc(reflect.ValueOf(v).Elem())
+	if err != nil {
+		return nil, fmt.Errorf("codecs: encoding %s: %w", c.subject, err)
+	}
+	out, err := c.codec.BinaryFromNative(AppendHeader(make([]byte, 0, 128), id), native)
+	if err != nil {
+		return nil, fmt.Errorf("codecs: encoding %s: %w", c.subject, err)
+	}
+	return out, nil
+}
+
+// Unmarshal decodes wire-format data written with any registered version of
+// the schema.
+func (c *Avro[T]) Unmarshal(data []byte) (*T, error) {
+	id, body, err := ParseHeader(data)
+	if err != nil {
+		return nil, fmt.Errorf("decoding %s: %w", c.subject, err)
+	}
+	w, err := c.writer(id)
+	if err != nil {
+		return nil, fmt.Errorf("decoding %s: %w", c.subject, err)
+	}
+	native, rest, err := w.codec.NativeFromBinary(body)
+	if err != nil {
+		return nil, fmt.Errorf("decoding %s: %w: %v", c.subject, ErrCorrupt, err)
+	}
+	if len(rest) != 0 {
+		return nil, fmt.Errorf("decoding %s: %w: %d trailing bytes", c.subject, ErrCorrupt, len(rest))
+	}
+	out := new(T)
+	if err := w.dec(native, reflect.ValueOf(out).Elem()); err != nil {
+		return nil, fmt.Errorf("decoding %s: %w", c.subject, err)
+	}
+	return out, nil
+}
+
+// writer returns the cached writer schema for id, fetching it once.
+func (c *Avro[T]) writer(id int) (*writerSchema, error) {
+	c.mu.RLock()
+	w, ok := c.readers[id]
+	c.mu.RUnlock()
+	if ok {
+		return w, nil
+	}
+	text, err := c.reg.Schema(context.Background(), id)
+	if err != nil {
+		return nil, err
+	}
+	n, err := parseSchema(text)
+	if err != nil {
+		return nil, fmt.Errorf("%w: schema %d: %v", ErrSchemaMismatch, id, err)
+	}
+	codec, err := goavro.NewCodec(text)
+	if err != nil {
+		return nil, fmt.Errorf("%w: schema %d: %v", ErrSchemaMismatch, id, err)
+	}
+	var zero T
+	dec, err := compileDecoder(n, reflect.TypeOf(zero))
+	if err != nil {
+		return nil, fmt.Errorf("schema %d: %w", id, err)
+	}
+	w = &writerSchema{codec: codec, dec: dec}
+	c.mu.Lock()
+	c.readers[id] = w
+	c.mu.Unlock()
+	return w, nil
+}

@@ -1,0 +1,101 @@
+package codecs
+
+import "time"
+
+// Job statuses, as CONTRACT.md names them.
+const (
+	StatusPosted              = "posted"
+	StatusBidding             = "bidding"
+	StatusBooking             = "booking"
+	StatusWaitingDependencies = "waiting_dependencies"
+	StatusBooked              = "booked"
+	StatusEnRoute             = "en_route"
+	StatusOnSite              = "on_site"
+	StatusCompleted           = "completed"
+	StatusCancelled           = "cancelled"
+	StatusNeedsAttention      = "needs_attention"
+)
+
+// Job is the job processor's table value and the job view. Its JSON form is
+// the body of GET /v1/tenants/{t}/jobs/{job}.
+type Job struct {
+	ID                     string          `avro:"id" json:"id"`
+	TenantID               string          `avro:"tenant_id" json:"tenant_id"`
+	CustomerID             string          `avro:"customer_id" json:"customer_id"`
+	Trade                  string          `avro:"trade" json:"trade"`
+	Title                  string          `avro:"title" json:"title"`
+	Status                 string          `avro:"status" json:"status"`
+	Mode                   string          `avro:"mode" json:"mode"`
+	Location               GeoPoint        `avro:"location" json:"location"`
+	Window                 Window          `avro:"window" json:"window"`
+	DurationMinutes        int32           `avro:"duration_minutes" json:"duration_minutes"`
+	ProjectID              *string         `avro:"project_id" json:"project_id"`
+	DependsOn              []string        `avro:"depends_on" json:"depends_on"`
+	PromoCode              *string         `avro:"promo_code" json:"promo_code"`
+	BudgetMinor            *int64          `avro:"budget_minor" json:"budget_minor"`
+	Currency               string          `avro:"currency" json:"currency"`
+	Bids                   []Bid           `avro:"bids" json:"bids"`
+	Quote                  *Quote          `avro:"quote" json:"quote"`
+	AssignedTradespersonID *string         `avro:"assigned_tradesperson_id" json:"assigned_tradesperson_id"`
+	Appointment            *Appointment    `avro:"appointment" json:"appointment"`
+	ETA                    *ETA            `avro:"eta" json:"eta"`
+	StatusHistory          []StatusChange  `avro:"status_history" json:"status_history"`
+	LastRejection          *Rejection      `avro:"last_rejection" json:"last_rejection"`
+	CancelReason           *string         `avro:"cancel_reason" json:"cancel_reason"`
+	CreatedAt              time.Time       `avro:"created_at" json:"created_at"`
+	UpdatedAt              time.Time       `avro:"updated_at" json:"updated_at"`
+	// Seq is the last applied per-tenant sequence number: a command at or
+	// below it is a redelivery and has no effect.
+	Seq int64 `avro:"seq" json:"seq"`
+	// Version counts the changes applied to the job.
+	Version int64 `avro:"version" json:"version"`
+}
+
+// Bid is one tradesperson's offer on a job, with its current quote.
+type Bid struct {
+	ID             string      `avro:"id" json:"id"`
+	TradespersonID string      `avro:"tradesperson_id" json:"tradesperson_id"`
+	Status         string      `avro:"status" json:"status"`
+	Lines          []QuoteLine `avro:"lines" json:"lines"`
+	Quote          Quote       `avro:"quote" json:"quote"`
+	SubmittedAt    time.Time   `avro:"submitted_at" json:"submitted_at"`
+}
+
+// QuoteLine is one priced line of a bid.
+type QuoteLine struct {
+	Description string `avro:"description" json:"description"`
+	Kind        string `avro:"kind" json:"kind"`
+	AmountMinor int64  `avro:"amount_minor" json:"amount_minor"`
+}
+
+// Quote is a priced bid: integer minor units of Currency.
+type Quote struct {
+	SubtotalMinor    int64  `avro:"subtotal_minor" json:"subtotal_minor"`
+	DiscountMinor    int64  `avro:"discount_minor" json:"discount_minor"`
+	TaxMinor         int64  `avro:"tax_minor" json:"tax_minor"`
+	TotalMinor       int64  `avro:"total_minor" json:"total_minor"`
+	PlatformFeeMinor int64  `avro:"platform_fee_minor" json:"platform_fee_minor"`
+	PayoutMinor      int64  `avro:"payout_minor" json:"payout_minor"`
+	Currency         string `avro:"currency" json:"currency"`
+	PromoCode        string `avro:"promo_code" json:"promo_code"`
+	PromoApplied     bool   `avro:"promo_applied" json:"promo_applied"`
+}
+
+// Appointment is the booked slot of a job.
+type Appointment struct {
+	Start time.Time `avro:"start" json:"start"`
+	End   time.Time `avro:"end" json:"end"`
+}
+
+// ETA is the estimated arrival of the assigned tradesperson.
+type ETA struct {
+	Minutes    int32     `avro:"minutes" json:"minutes"`
+	DistanceKm float64   `avro:"distance_km" json:"distance_km"`
+	UpdatedAt  time.Time `avro:"updated_at" json:"updated_at"`
+}
+
+// StatusChange is one entry of a job's status history.
+type StatusChange struct {
+	Status string    `avro:"status" json:"status"`
+	At     time.Time `avro:"at" json:"at"`
+}

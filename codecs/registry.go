@@ -1,0 +1,107 @@
+package codecs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/riferrei/srclient"
+)
+
+// Registry is the part of a Confluent-compatible Schema Registry the codecs use.
+type Registry interface {
+	// Register registers an Avro schema under subject and returns its id.
+	// Registering the same schema again returns the same id.
+	Register(ctx context.Context, subject, schema string) (int, error)
+	// Schema returns the schema text for an id, or an error wrapping
+	// ErrUnknownSchema when the registry does not know it.
+	Schema(ctx context.Context, id int) (string, error)
+}
+
+// MemoryRegistry is an in-process Registry for tests. The zero value is not
+// usable; call NewMemoryRegistry.
+type MemoryRegistry struct {
+	mu      sync.RWMutex
+	byText  map[string]int
+	byID    map[int]string
+	subject map[string][]int
+}
+
+// NewMemoryRegistry returns an empty in-memory registry whose ids start at 1.
+func NewMemoryRegistry() *MemoryRegistry {
+	return &MemoryRegistry{byText: map[string]int{}, byID: map[int]string{}, subject: map[string][]int{}}
+}
+
+// Register implements Registry.
+func (r *MemoryRegistry) Register(_ context.Context, subject, schema string) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	id, ok := r.byText[schema]
+	if !ok {
+		id = len(r.byID) + 1
+		r.byText[schema] = id
+		r.byID[id] = schema
+	}
+	r.subject[subject] = append(r.subject[subject], id)
+	return id, nil
+}
+
+// Schema implements Registry.
+func (r *MemoryRegistry) Schema(_ context.Context, id int) (string, error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	s, ok := r.byID[id]
+	if !ok {
+		return "", fmt.Errorf("%w: %d", ErrUnknownSchema, id)
+	}
+	return s, nil
+}
+
+// HTTPRegistry talks to a Confluent-compatible Schema Registry over HTTP.
+type HTTPRegistry struct {
+	client *srclient.SchemaRegistryClient
+}
+
+// NewHTTPRegistry returns a Registry for the registry at url (e.g.
+// http://127.0.0.1:8081). Requests time out after timeout (Default: 10s).
+func NewHTTPRegistry(url string, timeout time.Duration) *HTTPRegistry {
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	c := srclient.NewSchemaRegistryClient(strings.TrimRight(url, "/"), srclient.WithClient(&http.Client{Timeout: timeout}))
+	c.CodecCreationEnabled(false)
+	return &HTTPRegistry{client: c}
+}
+
+// Register implements Registry.
+func (r *HTTPRegistry) Register(_ context.Context, subject, schema string) (int, error) {
+	s, err := r.client.CreateSchema(subject, schema, srclient.Avro)
+	if err != nil {
+		return 0, fmt.Errorf("codecs: registering %s: %w", subject, err)
+	}
+	return s.ID(), nil
+}
+
+// Schema implements Registry.
+func (r *HTTPRegistry) Schema(_ context.Context, id int) (string, error) {
+	s, err := r.client.GetSchema(id)
+	if err != nil {
+		if isNotFound(err) {
+			return "", fmt.Errorf("%w: %d: %v", ErrUnknownSchema, id, err)
+		}
+		return "", fmt.Errorf("codecs: fetching schema %d: %w", id, err)
+	}
+	return s.Schema(), nil
+}
+
+func isNotFound(err error) bool {
+	var e srclient.Error
+	if errors.As(err, &e) {
+		return e.Code == 40403 || e.Code == 404
+	}
+	return strings.Contains(err.Error(), "404")
+}

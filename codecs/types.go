@@ -1,0 +1,104 @@
+package codecs
+
+import "time"
+
+// GeoPoint is a WGS 84 position in degrees.
+type GeoPoint struct {
+	Lat float64 `avro:"lat" json:"lat"`
+	Lon float64 `avro:"lon" json:"lon"`
+}
+
+// Window is a half-open time interval [EarliestStart, LatestEnd) in UTC.
+type Window struct {
+	EarliestStart time.Time `avro:"earliest_start" json:"earliest_start"`
+	LatestEnd     time.Time `avro:"latest_end" json:"latest_end"`
+}
+
+// Command kinds carried by Command.Kind.
+const (
+	KindPostJob       = "post_job"
+	KindCancelJob     = "cancel_job"
+	KindRescheduleJob = "reschedule_job"
+	KindSetJobStatus  = "set_job_status"
+)
+
+// Command is one accepted client command. The HTTP API writes it to the
+// tenant-keyed commands topic; the ingest processor stamps Seq and routes it,
+// re-keyed by entity, to the processor that owns the entity. Exactly one of
+// the payload pointers is set, matching Kind.
+type Command struct {
+	CommandID      string    `avro:"command_id"`
+	TenantID       string    `avro:"tenant_id"`
+	Kind           string    `avro:"kind"`
+	JobID          string    `avro:"job_id"`
+	AcceptedAt     time.Time `avro:"accepted_at"`
+	IdempotencyKey string    `avro:"idempotency_key"`
+	Source         string    `avro:"source"`
+	// Seq is the per-tenant sequence number: the command's offset in the
+	// tenant-keyed commands topic. Strictly increasing per tenant, not dense.
+	Seq int64 `avro:"seq"`
+
+	PostJob       *PostJob       `avro:"post_job"`
+	CancelJob     *CancelJob     `avro:"cancel_job"`
+	RescheduleJob *RescheduleJob `avro:"reschedule_job"`
+	SetJobStatus  *SetJobStatus  `avro:"set_job_status"`
+}
+
+// PostJob creates a job.
+type PostJob struct {
+	CustomerID      string   `avro:"customer_id"`
+	Trade           string   `avro:"trade"`
+	Title           string   `avro:"title"`
+	Location        GeoPoint `avro:"location"`
+	Window          Window   `avro:"window"`
+	DurationMinutes int32    `avro:"duration_minutes"`
+	Mode            string   `avro:"mode"`
+	PromoCode       string   `avro:"promo_code"`
+	ProjectID       string   `avro:"project_id"`
+	DependsOn       []string `avro:"depends_on"`
+	BudgetMinor     *int64   `avro:"budget_minor"`
+	Currency        string   `avro:"currency"`
+}
+
+// CancelJob cancels a job.
+type CancelJob struct {
+	Reason string `avro:"reason"`
+}
+
+// RescheduleJob moves a job to a new window.
+type RescheduleJob struct {
+	Window Window `avro:"window"`
+}
+
+// SetJobStatus reports field progress: en_route, on_site or completed.
+type SetJobStatus struct {
+	Status string    `avro:"status"`
+	At     time.Time `avro:"at"`
+}
+
+// Rejection records a command that a processor refused by a business rule.
+type Rejection struct {
+	CommandID string    `avro:"command_id" json:"command_id"`
+	TenantID  string    `avro:"tenant_id" json:"-"`
+	JobID     string    `avro:"job_id" json:"-"`
+	Kind      string    `avro:"kind" json:"-"`
+	Code      string    `avro:"code" json:"code"`
+	Reason    string    `avro:"reason" json:"reason"`
+	At        time.Time `avro:"at" json:"at"`
+}
+
+// IngestState is the ingest processor's table value, one per tenant.
+type IngestState struct {
+	// LastOffset is the offset of the last command with an Idempotency-Key.
+	LastOffset int64 `avro:"last_offset"`
+	// Keys remembers the Idempotency-Keys seen in the last 24 hours.
+	Keys []IdempotencyEntry `avro:"keys"`
+}
+
+// IdempotencyEntry is one remembered Idempotency-Key.
+type IdempotencyEntry struct {
+	Key        string    `avro:"key"`
+	CommandID  string    `avro:"command_id"`
+	Offset     int64     `avro:"offset"`
+	AcceptedAt time.Time `avro:"accepted_at"`
+}

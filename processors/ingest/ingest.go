@@ -1,0 +1,51 @@
+package ingest
+
+import (
+	"fmt"
+	"log/slog"
+
+	"github.com/lovoo/goka"
+
+	"github.com/tradestream/tradestream/codecs"
+	"github.com/tradestream/tradestream/topology"
+)
+
+// Define returns the ingest group graph.
+func Define(cat *topology.Catalog) *goka.GroupGraph {
+	p := &processor{cat: cat}
+	return cat.DefineGroup(topology.IngestGroup,
+		cat.Commands.Input(p.handle),
+		cat.Ingest.Persist(),
+		cat.JobCommands.Output(),
+		cat.Rejects.Output(),
+	)
+}
+
+type processor struct {
+	cat *topology.Catalog
+}
+
+func (p *processor) handle(ctx goka.Context, cmd *codecs.Command) {
+	if cmd.TenantID != ctx.Key() {
+		topology.DeadLetter(ctx, nil, fmt.Errorf("ingest: command %s of tenant %q under key %q", cmd.CommandID, cmd.TenantID, ctx.Key()))
+		return
+	}
+	var st codecs.IngestState
+	if cur := p.cat.Ingest.Get(ctx); cur != nil {
+		st = *cur
+	}
+	next, outcome := Sequence(st, cmd, ctx.Offset())
+	if cmd.IdempotencyKey != "" {
+		p.cat.Ingest.Set(ctx, &next) // only keyed commands change the state
+	}
+	switch outcome {
+	case Route:
+		p.cat.JobCommands.Emit(ctx, RouteKey(cmd), cmd)
+	case Duplicate:
+		slog.Debug("ingest: repeated idempotency key", "tenant", cmd.TenantID, "key", cmd.IdempotencyKey)
+	case Unroutable:
+		p.cat.Rejects.Emit(ctx, cmd.TenantID, &codecs.Rejection{CommandID: cmd.CommandID, TenantID: cmd.TenantID,
+			JobID: cmd.JobID, Kind: cmd.Kind, Code: "unroutable", Reason: "no processor owns command kind " + cmd.Kind,
+			At: cmd.AcceptedAt})
+	}
+}

@@ -1,0 +1,91 @@
+package ingest
+
+import (
+	"time"
+
+	"github.com/tradestream/tradestream/codecs"
+)
+
+// KeyWindow is how long an Idempotency-Key is remembered.
+const KeyWindow = 24 * time.Hour
+
+// MaxKeys bounds the keys remembered per tenant; the oldest go first.
+const MaxKeys = 20000
+
+// Outcome is what Sequence decided for one command.
+type Outcome int
+
+// Outcomes of Sequence.
+const (
+	// Route means the command is sequenced and goes to its owner.
+	Route Outcome = iota
+	// Duplicate means the Idempotency-Key was already used: no effect.
+	Duplicate
+	// Unroutable means no group owns the command kind.
+	Unroutable
+)
+
+// Sequence decides what happens to cmd, read at offset of the tenant's
+// partition, given the tenant's state. It returns the next state and stamps
+// cmd.Seq. It is deterministic: a redelivered record gets the same answer.
+func Sequence(st codecs.IngestState, cmd *codecs.Command, offset int64) (codecs.IngestState, Outcome) {
+	if offset > st.LastOffset {
+		st.LastOffset = offset
+	}
+	cmd.Seq = offset + 1
+	if cmd.IdempotencyKey != "" {
+		st.Keys = prune(st.Keys, cmd.AcceptedAt.Add(-KeyWindow))
+		for _, e := range st.Keys {
+			if e.Key == cmd.IdempotencyKey {
+				if e.Offset == offset {
+					break // a redelivery of the first record: route it again
+				}
+				return st, Duplicate
+			}
+		}
+		if !contains(st.Keys, offset) {
+			st.Keys = append(st.Keys, codecs.IdempotencyEntry{Key: cmd.IdempotencyKey, CommandID: cmd.CommandID,
+				Offset: offset, AcceptedAt: cmd.AcceptedAt})
+		}
+		if len(st.Keys) > MaxKeys {
+			st.Keys = append([]codecs.IdempotencyEntry(nil), st.Keys[len(st.Keys)-MaxKeys:]...)
+		}
+	}
+	if RouteKey(cmd) == "" {
+		return st, Unroutable
+	}
+	return st, Route
+}
+
+// RouteKey is the key the command is routed under, or "" when no group owns it.
+func RouteKey(cmd *codecs.Command) string {
+	switch cmd.Kind {
+	case codecs.KindPostJob, codecs.KindCancelJob, codecs.KindRescheduleJob, codecs.KindSetJobStatus:
+		if cmd.JobID == "" {
+			return ""
+		}
+		return JobKey(cmd.TenantID, cmd.JobID)
+	}
+	return ""
+}
+
+// JobKey is the key of a job in every job-keyed topic and table.
+func JobKey(tenant, job string) string { return tenant + "/" + job }
+
+// prune drops entries accepted before cutoff (entries are in accepted order).
+func prune(keys []codecs.IdempotencyEntry, cutoff time.Time) []codecs.IdempotencyEntry {
+	i := 0
+	for i < len(keys) && keys[i].AcceptedAt.Before(cutoff) {
+		i++
+	}
+	return keys[i:]
+}
+
+func contains(keys []codecs.IdempotencyEntry, offset int64) bool {
+	for _, e := range keys {
+		if e.Offset == offset {
+			return true
+		}
+	}
+	return false
+}

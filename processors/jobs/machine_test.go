@@ -1,0 +1,136 @@
+package jobs
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tradestream/tradestream/codecs"
+)
+
+var t0 = time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
+
+func postCmd(seq int64) *codecs.Command {
+	return &codecs.Command{CommandID: "c-post", TenantID: "acme", JobID: "j1", Kind: codecs.KindPostJob,
+		AcceptedAt: t0, Seq: seq, PostJob: &codecs.PostJob{CustomerID: "cust", Trade: "plumber", Title: "tap",
+			Location: codecs.GeoPoint{Lat: 51.5, Lon: -0.1}, DurationMinutes: 60, Currency: "GBP",
+			Window: codecs.Window{EarliestStart: t0, LatestEnd: t0.Add(8 * time.Hour)}}}
+}
+
+func statusCmd(seq int64, status string) *codecs.Command {
+	return &codecs.Command{CommandID: "c-" + status, TenantID: "acme", JobID: "j1", Kind: codecs.KindSetJobStatus,
+		AcceptedAt: t0.Add(time.Duration(seq) * time.Minute), Seq: seq,
+		SetJobStatus: &codecs.SetJobStatus{Status: status}}
+}
+
+func cancelCmd(seq int64) *codecs.Command {
+	return &codecs.Command{CommandID: "c-cancel", TenantID: "acme", JobID: "j1", Kind: codecs.KindCancelJob,
+		AcceptedAt: t0.Add(time.Minute), Seq: seq, CancelJob: &codecs.CancelJob{Reason: "changed my mind"}}
+}
+
+func TestPostCreatesAPostedJob(t *testing.T) {
+	j, rej := Apply(nil, postCmd(1))
+	require.Nil(t, rej)
+	assert.Equal(t, codecs.StatusPosted, j.Status)
+	assert.Equal(t, "bid", j.Mode, "mode defaults to bid")
+	assert.Equal(t, []codecs.StatusChange{{Status: codecs.StatusPosted, At: t0}}, j.StatusHistory)
+	assert.Equal(t, int64(1), j.Seq)
+	assert.Equal(t, int64(1), j.Version)
+}
+
+func TestRedeliveredCommandHasNoSecondEffect(t *testing.T) {
+	j, _ := Apply(nil, postCmd(1))
+	j2, _ := Apply(j, cancelCmd(2))
+	again, rej := Apply(j2, cancelCmd(2))
+	assert.Nil(t, rej, "a redelivery is not rejected")
+	assert.Same(t, j2, again)
+	stale, rej := Apply(j2, postCmd(1))
+	assert.Nil(t, rej)
+	assert.Same(t, j2, stale)
+}
+
+func TestTransitions(t *testing.T) {
+	booked := func() *codecs.Job {
+		j, _ := Apply(nil, postCmd(1))
+		j.Status = codecs.StatusBooked
+		return j
+	}
+	cases := []struct {
+		name   string
+		start  func() *codecs.Job
+		cmd    *codecs.Command
+		status string
+		code   string
+	}{
+		{"post twice conflicts", booked, postCmd(5), codecs.StatusBooked, CodeConflict},
+		{"cancel a posted job", func() *codecs.Job { j, _ := Apply(nil, postCmd(1)); return j }, cancelCmd(2), codecs.StatusCancelled, ""},
+		{"cancel a booked job", booked, cancelCmd(2), codecs.StatusCancelled, ""},
+		{"en_route from booked", booked, statusCmd(2, codecs.StatusEnRoute), codecs.StatusEnRoute, ""},
+		{"completed needs on_site", booked, statusCmd(2, codecs.StatusCompleted), codecs.StatusBooked, CodeInvalidTransition},
+		{"en_route needs booking", func() *codecs.Job { j, _ := Apply(nil, postCmd(1)); return j }, statusCmd(2, codecs.StatusEnRoute), codecs.StatusPosted, CodeInvalidTransition},
+		{"unknown status", booked, statusCmd(2, "teleported"), codecs.StatusBooked, CodeInvalid},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			start := tc.start()
+			j, rej := Apply(start, tc.cmd)
+			require.NotNil(t, j)
+			assert.Equal(t, tc.status, j.Status)
+			if tc.code == "" {
+				assert.Nil(t, rej)
+				assert.Nil(t, j.LastRejection)
+				return
+			}
+			require.NotNil(t, rej)
+			assert.Equal(t, tc.code, rej.Code)
+			assert.Equal(t, rej, j.LastRejection, "the rejection shows in the job view")
+			assert.Equal(t, tc.cmd.Seq, j.Seq, "a rejected command is still consumed")
+		})
+	}
+}
+
+func TestFullFieldLifecycle(t *testing.T) {
+	j, _ := Apply(nil, postCmd(1))
+	j.Status = codecs.StatusBooked
+	for i, s := range []string{codecs.StatusEnRoute, codecs.StatusOnSite, codecs.StatusCompleted} {
+		var rej *codecs.Rejection
+		j, rej = Apply(j, statusCmd(int64(i+2), s))
+		require.Nil(t, rej, s)
+	}
+	assert.Equal(t, codecs.StatusCompleted, j.Status)
+	_, rej := Apply(j, cancelCmd(9))
+	require.NotNil(t, rej, "a completed job cannot be cancelled")
+	assert.Equal(t, CodeInvalidTransition, rej.Code)
+}
+
+func TestCommandOnUnknownJobIsRejectedWithoutState(t *testing.T) {
+	j, rej := Apply(nil, cancelCmd(3))
+	assert.Nil(t, j)
+	require.NotNil(t, rej)
+	assert.Equal(t, CodeNotFound, rej.Code)
+}
+
+func TestRescheduleOfBookedJobAsksForANewBooking(t *testing.T) {
+	j, _ := Apply(nil, postCmd(1))
+	j.Status = codecs.StatusBooked
+	j.Appointment = &codecs.Appointment{Start: t0, End: t0.Add(time.Hour)}
+	w := codecs.Window{EarliestStart: t0.Add(24 * time.Hour), LatestEnd: t0.Add(30 * time.Hour)}
+	next, rej := Apply(j, &codecs.Command{CommandID: "r", TenantID: "acme", JobID: "j1", Kind: codecs.KindRescheduleJob,
+		Seq: 2, AcceptedAt: t0, RescheduleJob: &codecs.RescheduleJob{Window: w}})
+	require.Nil(t, rej)
+	assert.Equal(t, w, next.Window)
+	assert.Equal(t, codecs.StatusBooking, next.Status)
+	assert.Nil(t, next.Appointment)
+	assert.NotNil(t, j.Appointment, "Apply does not modify its input")
+}
+
+func TestJobCannotDependOnItself(t *testing.T) {
+	c := postCmd(1)
+	c.PostJob.DependsOn = []string{"j1"}
+	j, rej := Apply(nil, c)
+	assert.Nil(t, j)
+	require.NotNil(t, rej)
+	assert.Equal(t, CodeInvalid, rej.Code)
+}

@@ -1,0 +1,119 @@
+package topology
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/IBM/sarama"
+)
+
+// ApplyResult says what Apply did to one topic.
+type ApplyResult struct {
+	Topic string
+	// Action is "created" or "ok" or "drift".
+	Action string
+	// Drift lists the differences between the spec and the broker.
+	Drift []string
+}
+
+// Apply creates every missing topic of specs with its partitions and configs
+// and verifies the existing ones. It is idempotent. Existing topics are never
+// changed: differences are reported as drift.
+func Apply(ctx context.Context, cfg Config, specs []Spec) ([]ApplyResult, error) {
+	admin, err := sarama.NewClusterAdmin(cfg.Brokers, cfg.Sarama())
+	if err != nil {
+		return nil, fmt.Errorf("topology: connecting to %v: %w", cfg.Brokers, err)
+	}
+	defer admin.Close()
+	existing, err := admin.ListTopics()
+	if err != nil {
+		return nil, fmt.Errorf("topology: listing topics: %w", err)
+	}
+	var out []ApplyResult
+	for _, s := range specs {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		if d, ok := existing[s.Name]; ok {
+			out = append(out, ApplyResult{Topic: s.Name, Action: "ok", Drift: drift(s, d, cfg.Replication)})
+			if len(out[len(out)-1].Drift) > 0 {
+				out[len(out)-1].Action = "drift"
+			}
+			continue
+		}
+		err := admin.CreateTopic(s.Name, &sarama.TopicDetail{
+			NumPartitions: s.Partitions, ReplicationFactor: cfg.Replication, ConfigEntries: s.configs(),
+		}, false)
+		if errors.Is(err, sarama.ErrTopicAlreadyExists) {
+			out = append(out, ApplyResult{Topic: s.Name, Action: "ok"})
+			continue
+		}
+		if err != nil {
+			return out, fmt.Errorf("topology: creating %s: %w", s.Name, err)
+		}
+		out = append(out, ApplyResult{Topic: s.Name, Action: "created"})
+	}
+	return out, waitForMetadata(ctx, cfg, specs)
+}
+
+func (s Spec) configs() map[string]*string {
+	str := func(v string) *string { return &v }
+	c := map[string]*string{"cleanup.policy": str(s.Cleanup)}
+	if s.Retention != 0 {
+		ms := int64(-1)
+		if s.Retention > 0 {
+			ms = s.Retention.Milliseconds()
+		}
+		c["retention.ms"] = str(strconv.FormatInt(ms, 10))
+	}
+	return c
+}
+
+func drift(s Spec, d sarama.TopicDetail, replication int16) []string {
+	var out []string
+	if d.NumPartitions != s.Partitions {
+		out = append(out, fmt.Sprintf("partitions: want %d, have %d", s.Partitions, d.NumPartitions))
+	}
+	if d.ReplicationFactor != replication {
+		out = append(out, fmt.Sprintf("replication: want %d, have %d", replication, d.ReplicationFactor))
+	}
+	for k, want := range s.configs() {
+		have, ok := d.ConfigEntries[k]
+		if ok && have != nil && *have != *want {
+			out = append(out, fmt.Sprintf("%s: want %s, have %s", k, *want, *have))
+		}
+	}
+	return out
+}
+
+// waitForMetadata waits until every topic has a leader for each partition, so
+// that processors started right after Apply find them.
+func waitForMetadata(ctx context.Context, cfg Config, specs []Spec) error {
+	client, err := sarama.NewClient(cfg.Brokers, cfg.Sarama())
+	if err != nil {
+		return fmt.Errorf("topology: connecting: %w", err)
+	}
+	defer client.Close()
+	deadline := time.Now().Add(30 * time.Second)
+	for _, s := range specs {
+		for {
+			_ = client.RefreshMetadata(s.Name)
+			parts, err := client.Partitions(s.Name)
+			if err == nil && int32(len(parts)) >= s.Partitions {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("topology: topic %s not ready: %v", s.Name, err)
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,174 @@
+package topology
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/lovoo/goka"
+
+	"github.com/tradestream/tradestream/codecs"
+)
+
+// Topic names and processor groups. A group's table topic is "<group>-table".
+const (
+	CommandsTopic    goka.Stream = "tradestream.commands"
+	JobCommandsTopic goka.Stream = "tradestream.job-commands"
+	RejectsTopic     goka.Stream = "tradestream.rejects"
+	DeadLettersTopic goka.Stream = "tradestream.dead-letters"
+
+	IngestGroup goka.Group = "tradestream.ingest"
+	JobsGroup   goka.Group = "tradestream.jobs"
+)
+
+// Cleanup policies.
+const (
+	CleanupDelete  = "delete"
+	CleanupCompact = "compact"
+)
+
+// Spec describes one topic for humans and for Apply.
+type Spec struct {
+	Name       string
+	Partitions int32
+	// Key says what the record key is, e.g. "tenant_id".
+	Key string
+	// Value is the Avro type of the value, e.g. "tradestream.Command".
+	Value string
+	// Subject is the registry subject of the value schema.
+	Subject string
+	// Cleanup is CleanupDelete or CleanupCompact.
+	Cleanup string
+	// Retention is how long records are kept; -1 means forever.
+	Retention time.Duration
+	// Codec is the topic's one codec.
+	Codec goka.Codec
+	// Owner is the group writing the topic ("" for the API).
+	Owner goka.Group
+}
+
+// Catalog is every topic of Tradestream with its one codec.
+type Catalog struct {
+	// Commands carries accepted commands keyed by tenant, in accepted order.
+	Commands *Stream[codecs.Command]
+	// JobCommands carries sequenced job commands keyed by "<tenant>/<job>".
+	JobCommands *Stream[codecs.Command]
+	// Rejects carries commands refused by a business rule, keyed by tenant.
+	Rejects *Stream[codecs.Rejection]
+	// DeadLetters carries records no processor could handle, keyed like
+	// their source.
+	DeadLetters *Stream[codecs.DeadLetter]
+	// Ingest is the ingest group's table: per-tenant sequencing state.
+	Ingest *Table[codecs.IngestState]
+	// Jobs is the job group's table: the job view, keyed "<tenant>/<job>".
+	Jobs *Table[codecs.Job]
+
+	cfg   Config
+	specs []Spec
+}
+
+// NewCatalog builds the catalog; codecs register their schemas on reg on
+// first use.
+func NewCatalog(cfg Config, reg codecs.Registry) (*Catalog, error) {
+	cfg.EnsureDefaults()
+	c := &Catalog{cfg: cfg}
+	b := builder{c: c, reg: reg, seen: map[string]bool{}}
+	c.Commands = stream[codecs.Command](&b, CommandsTopic, "command", "tenant_id", "")
+	c.JobCommands = stream[codecs.Command](&b, JobCommandsTopic, "command", "tenant_id/job_id", IngestGroup)
+	c.Rejects = stream[codecs.Rejection](&b, RejectsTopic, "rejection", "tenant_id", "")
+	c.DeadLetters = stream[codecs.DeadLetter](&b, DeadLettersTopic, "dead_letter", "source key", "")
+	c.Ingest = table[codecs.IngestState](&b, IngestGroup, "ingest_state", "tenant_id")
+	c.Jobs = table[codecs.Job](&b, JobsGroup, "job", "tenant_id/job_id")
+	if b.err != nil {
+		return nil, b.err
+	}
+	return c, nil
+}
+
+// Specs lists every topic in declaration order.
+func (c *Catalog) Specs() []Spec { return append([]Spec(nil), c.specs...) }
+
+// Config returns the Kafka config the catalog was built with (defaults filled).
+func (c *Catalog) Config() Config { return c.cfg }
+
+// DefineGroup is goka.DefineGroup plus the edges every group needs: the
+// dead-letter output that typed inputs use for records they cannot handle.
+func (c *Catalog) DefineGroup(group goka.Group, edges ...goka.Edge) *goka.GroupGraph {
+	edges = append(edges, c.DeadLetters.Output())
+	return goka.DefineGroup(group, edges...)
+}
+
+type builder struct {
+	c    *Catalog
+	reg  codecs.Registry
+	seen map[string]bool
+	err  error
+}
+
+func (b *builder) add(s Spec) {
+	if b.seen[s.Name] {
+		b.fail(fmt.Errorf("topology: topic %s declared twice", s.Name))
+		return
+	}
+	b.seen[s.Name] = true
+	b.c.specs = append(b.c.specs, s)
+}
+
+func (b *builder) fail(err error) {
+	if b.err == nil {
+		b.err = err
+	}
+}
+
+func newCodec[T any](b *builder, topic, schema string) *codecs.Avro[T] {
+	text, err := codecs.SchemaText(schema)
+	if err != nil {
+		b.fail(err)
+		return nil
+	}
+	c, err := codecs.NewAvro[T](b.reg, topic+"-value", text)
+	if err != nil {
+		b.fail(err)
+	}
+	return c
+}
+
+func stream[T any](b *builder, name goka.Stream, schema, key string, owner goka.Group) *Stream[T] {
+	codec := newCodec[T](b, string(name), schema)
+	if codec == nil {
+		return nil
+	}
+	s := &Stream[T]{Topic: name, Avro: codec}
+	b.add(Spec{Name: string(name), Partitions: b.c.cfg.Partitions, Key: key, Value: "tradestream." + typeName(schema),
+		Subject: codec.Subject(), Cleanup: CleanupDelete, Retention: b.c.cfg.Retention, Codec: s.Codec(), Owner: owner})
+	return s
+}
+
+func table[T any](b *builder, group goka.Group, schema, key string) *Table[T] {
+	name := goka.GroupTable(group)
+	codec := newCodec[T](b, string(name), schema)
+	if codec == nil {
+		return nil
+	}
+	b.add(Spec{Name: string(name), Partitions: b.c.cfg.Partitions, Key: key, Value: "tradestream." + typeName(schema),
+		Subject: codec.Subject(), Cleanup: CleanupCompact, Retention: -1, Codec: codec, Owner: group})
+	return &Table[T]{Group: group, Topic: name, Codec: codec}
+}
+
+// typeName turns a schema file name into its record name: ingest_state → IngestState.
+func typeName(schema string) string {
+	out := make([]byte, 0, len(schema))
+	up := true
+	for i := 0; i < len(schema); i++ {
+		ch := schema[i]
+		if ch == '_' {
+			up = true
+			continue
+		}
+		if up && ch >= 'a' && ch <= 'z' {
+			ch -= 'a' - 'A'
+		}
+		up = false
+		out = append(out, ch)
+	}
+	return string(out)
+}

@@ -1,0 +1,130 @@
+package topology
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/lovoo/goka"
+)
+
+// Config is how Tradestream talks to Kafka.
+type Config struct {
+	// Brokers are the bootstrap addresses. Required.
+	Brokers []string
+	// ClientID names this instance to the brokers. Default: "tradestream".
+	ClientID string
+	// Partitions is the partition count of every topic. Default: 12.
+	Partitions int32
+	// Replication is the replication factor of every topic. Default: 1.
+	Replication int16
+	// Linger is how long a producer waits to batch records. Default: 0 (send
+	// as soon as the previous request returns; batches form under load).
+	Linger time.Duration
+	// Retention is the retention of streams. Default: 7 days.
+	Retention time.Duration
+	// CommitInterval is how often consumed offsets are committed. Default: 1s.
+	CommitInterval time.Duration
+}
+
+// ErrConfig wraps every configuration error.
+var ErrConfig = errors.New("topology: bad config")
+
+// EnsureDefaults fills unset fields with their defaults.
+func (c *Config) EnsureDefaults() {
+	if c.ClientID == "" {
+		c.ClientID = "tradestream"
+	}
+	if c.Partitions == 0 {
+		c.Partitions = 12
+	}
+	if c.Replication == 0 {
+		c.Replication = 1
+	}
+	if c.Retention == 0 {
+		c.Retention = 7 * 24 * time.Hour
+	}
+	if c.CommitInterval == 0 {
+		c.CommitInterval = time.Second
+	}
+}
+
+// Validate reports the first invalid field.
+func (c *Config) Validate() error {
+	switch {
+	case len(c.Brokers) == 0:
+		return fmt.Errorf("%w: no brokers", ErrConfig)
+	case c.Partitions < 1:
+		return fmt.Errorf("%w: partitions %d < 1", ErrConfig, c.Partitions)
+	case c.Replication < 1:
+		return fmt.Errorf("%w: replication %d < 1", ErrConfig, c.Replication)
+	case c.Linger < 0:
+		return fmt.Errorf("%w: negative linger", ErrConfig)
+	}
+	return nil
+}
+
+// Sarama returns a fresh sarama config: acks=all idempotent producer, streams
+// read from the oldest offset by new groups, and Goka's co-partitioning
+// rebalance strategy.
+func (c *Config) Sarama() *sarama.Config {
+	cfg := goka.DefaultConfig()
+	cfg.ClientID = c.ClientID
+	cfg.Version = sarama.V2_1_0_0
+	cfg.Consumer.Offsets.Initial = sarama.OffsetOldest
+	cfg.Consumer.Offsets.AutoCommit.Interval = c.CommitInterval
+	cfg.Producer.RequiredAcks = sarama.WaitForAll
+	cfg.Producer.Idempotent = true
+	cfg.Net.MaxOpenRequests = 1
+	cfg.Producer.Compression = sarama.CompressionNone
+	cfg.Producer.Flush.Frequency = c.Linger
+	cfg.Producer.Flush.Bytes = 0
+	cfg.Producer.Retry.Max = 10
+	cfg.Producer.Retry.Backoff = 50 * time.Millisecond
+	cfg.Metadata.RefreshFrequency = time.Minute
+	return cfg
+}
+
+// ProcessorOptions are the goka options every processor of this config uses.
+func (c *Config) ProcessorOptions() []goka.ProcessorOption {
+	sc := c.Sarama()
+	return []goka.ProcessorOption{
+		goka.WithHasher(Murmur2),
+		goka.WithConsumerGroupBuilder(goka.ConsumerGroupBuilderWithConfig(sc)),
+		goka.WithConsumerSaramaBuilder(goka.SaramaConsumerBuilderWithConfig(sc)),
+		goka.WithProducerBuilder(goka.ProducerBuilderWithConfig(sc)),
+		goka.WithTopicManagerBuilder(goka.TopicManagerBuilderWithConfig(sc, c.topicManagerConfig())),
+	}
+}
+
+// ViewOptions are the goka options every view of this config uses.
+func (c *Config) ViewOptions() []goka.ViewOption {
+	sc := c.Sarama()
+	return []goka.ViewOption{
+		goka.WithViewHasher(Murmur2),
+		goka.WithViewConsumerSaramaBuilder(goka.SaramaConsumerBuilderWithConfig(sc)),
+		goka.WithViewTopicManagerBuilder(goka.TopicManagerBuilderWithConfig(sc, c.topicManagerConfig())),
+	}
+}
+
+// EmitterOptions are the goka options every emitter of this config uses.
+func (c *Config) EmitterOptions() []goka.EmitterOption {
+	sc := c.Sarama()
+	return []goka.EmitterOption{
+		goka.WithEmitterHasher(Murmur2),
+		goka.WithEmitterProducerBuilder(goka.ProducerBuilderWithConfig(sc)),
+		goka.WithEmitterTopicManagerBuilder(goka.TopicManagerBuilderWithConfig(sc, c.topicManagerConfig())),
+	}
+}
+
+// topicManagerConfig makes goka check, never create, topics: Apply owns them.
+func (c *Config) topicManagerConfig() *goka.TopicManagerConfig {
+	tm := goka.NewTopicManagerConfig()
+	tm.Table.Replication = int(c.Replication)
+	tm.Stream.Replication = int(c.Replication)
+	tm.Stream.Retention = c.Retention
+	tm.NoCreate = true
+	tm.MismatchBehavior = goka.TMConfigMismatchBehaviorFail
+	return tm
+}

@@ -1,0 +1,126 @@
+package topology
+
+import (
+	"fmt"
+	"runtime"
+	"time"
+
+	"github.com/lovoo/goka"
+
+	"github.com/tradestream/tradestream/codecs"
+)
+
+// Handler is a typed goka callback.
+type Handler[T any] func(ctx goka.Context, msg *T)
+
+// Stream is a stream topic with its one codec.
+type Stream[T any] struct {
+	Topic goka.Stream
+	// Avro is the typed codec of the topic's values.
+	Avro *codecs.Avro[T]
+}
+
+// Codec is the codec every edge, emitter and test of the stream uses: Avro,
+// except that a record which does not decode becomes a dead letter instead
+// of an error that would stop the processor.
+func (s *Stream[T]) Codec() goka.Codec { return lenient[T]{s.Avro} }
+
+// Input consumes the stream with a typed handler. A record that does not
+// decode, or whose handler panics with a runtime error, is written to the
+// dead-letter topic with the reason, and processing goes on.
+func (s *Stream[T]) Input(h Handler[T]) goka.Edge {
+	return goka.Input(s.Topic, s.Codec(), func(ctx goka.Context, msg any) {
+		if p, ok := msg.(*poison); ok {
+			DeadLetter(ctx, p.raw, p.err)
+			return
+		}
+		v, _ := msg.(*T)
+		defer recoverToDeadLetter(ctx)
+		h(ctx, v)
+	})
+}
+
+// Output declares that the group writes this stream.
+func (s *Stream[T]) Output() goka.Edge { return goka.Output(s.Topic, s.Codec()) }
+
+// Emit writes v to the stream under key.
+func (s *Stream[T]) Emit(ctx goka.Context, key string, v *T) { ctx.Emit(s.Topic, key, v) }
+
+// Table is a group table with its one codec.
+type Table[T any] struct {
+	Group goka.Group
+	Topic goka.Table
+	Codec *codecs.Avro[T]
+}
+
+// Persist declares the table as the group's state.
+func (t *Table[T]) Persist() goka.Edge { return goka.Persist(t.Codec) }
+
+// Lookup declares a read of another group's table.
+func (t *Table[T]) Lookup() goka.Edge { return goka.Lookup(t.Topic, t.Codec) }
+
+// Get returns the current key's value in the group table, or nil.
+func (t *Table[T]) Get(ctx goka.Context) *T {
+	v, _ := ctx.Value().(*T)
+	return v
+}
+
+// Set replaces the current key's value in the group table.
+func (t *Table[T]) Set(ctx goka.Context, v *T) { ctx.SetValue(v) }
+
+// LookupKey returns key's value in a looked-up table, or nil.
+func (t *Table[T]) LookupKey(ctx goka.Context, key string) *T {
+	v, _ := ctx.Lookup(t.Topic, key).(*T)
+	return v
+}
+
+// DeadLetter writes the current record to the dead-letter topic with reason.
+func DeadLetter(ctx goka.Context, raw []byte, reason error) {
+	ctx.Emit(DeadLettersTopic, ctx.Key(), &codecs.DeadLetter{
+		Group: string(ctx.Group()), Topic: string(ctx.Topic()), Partition: ctx.Partition(),
+		Offset: ctx.Offset(), Key: ctx.Key(), Value: raw, Error: reason.Error(), At: time.Now().UTC(),
+	})
+}
+
+// recoverToDeadLetter turns a handler bug (a runtime error or a non-error
+// panic) into a dead letter. Goka's own failures panic with plain errors and
+// are re-raised so that goka stops the processor as designed.
+func recoverToDeadLetter(ctx goka.Context) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	if err, ok := r.(error); ok {
+		if _, rt := r.(runtime.Error); !rt {
+			panic(err)
+		}
+	}
+	DeadLetter(ctx, nil, fmt.Errorf("handler panic: %v", r))
+}
+
+// poison is what lenient decodes a bad record into.
+type poison struct {
+	raw []byte
+	err error
+}
+
+// lenient is a codec whose Decode never fails: bad bytes become a *poison
+// that Input sends to the dead-letter topic instead of stopping the processor.
+type lenient[T any] struct{ c *codecs.Avro[T] }
+
+// Encode encodes a T; raw bytes pass through unchanged, so that dead letters
+// can be replayed as they came.
+func (l lenient[T]) Encode(v any) ([]byte, error) {
+	if raw, ok := v.([]byte); ok {
+		return raw, nil
+	}
+	return l.c.Encode(v)
+}
+
+func (l lenient[T]) Decode(b []byte) (any, error) {
+	v, err := l.c.Decode(b)
+	if err != nil {
+		return &poison{raw: append([]byte(nil), b...), err: err}, nil
+	}
+	return v, nil
+}
