@@ -19,31 +19,31 @@ const (
 // Job is the job processor's table value and the job view. Its JSON form is
 // the body of GET /v1/tenants/{t}/jobs/{job}.
 type Job struct {
-	ID                     string          `avro:"id" json:"id"`
-	TenantID               string          `avro:"tenant_id" json:"tenant_id"`
-	CustomerID             string          `avro:"customer_id" json:"customer_id"`
-	Trade                  string          `avro:"trade" json:"trade"`
-	Title                  string          `avro:"title" json:"title"`
-	Status                 string          `avro:"status" json:"status"`
-	Mode                   string          `avro:"mode" json:"mode"`
-	Location               GeoPoint        `avro:"location" json:"location"`
-	Window                 Window          `avro:"window" json:"window"`
-	DurationMinutes        int32           `avro:"duration_minutes" json:"duration_minutes"`
-	ProjectID              *string         `avro:"project_id" json:"project_id"`
-	DependsOn              []string        `avro:"depends_on" json:"depends_on"`
-	PromoCode              *string         `avro:"promo_code" json:"promo_code"`
-	BudgetMinor            *int64          `avro:"budget_minor" json:"budget_minor"`
-	Currency               string          `avro:"currency" json:"currency"`
-	Bids                   []Bid           `avro:"bids" json:"bids"`
-	Quote                  *Quote          `avro:"quote" json:"quote"`
-	AssignedTradespersonID *string         `avro:"assigned_tradesperson_id" json:"assigned_tradesperson_id"`
-	Appointment            *Appointment    `avro:"appointment" json:"appointment"`
-	ETA                    *ETA            `avro:"eta" json:"eta"`
-	StatusHistory          []StatusChange  `avro:"status_history" json:"status_history"`
-	LastRejection          *Rejection      `avro:"last_rejection" json:"last_rejection"`
-	CancelReason           *string         `avro:"cancel_reason" json:"cancel_reason"`
-	CreatedAt              time.Time       `avro:"created_at" json:"created_at"`
-	UpdatedAt              time.Time       `avro:"updated_at" json:"updated_at"`
+	ID                     string         `avro:"id" json:"id"`
+	TenantID               string         `avro:"tenant_id" json:"tenant_id"`
+	CustomerID             string         `avro:"customer_id" json:"customer_id"`
+	Trade                  string         `avro:"trade" json:"trade"`
+	Title                  string         `avro:"title" json:"title"`
+	Status                 string         `avro:"status" json:"status"`
+	Mode                   string         `avro:"mode" json:"mode"`
+	Location               GeoPoint       `avro:"location" json:"location"`
+	Window                 Window         `avro:"window" json:"window"`
+	DurationMinutes        int32          `avro:"duration_minutes" json:"duration_minutes"`
+	ProjectID              *string        `avro:"project_id" json:"project_id"`
+	DependsOn              []string       `avro:"depends_on" json:"depends_on"`
+	PromoCode              *string        `avro:"promo_code" json:"promo_code"`
+	BudgetMinor            *int64         `avro:"budget_minor" json:"budget_minor"`
+	Currency               string         `avro:"currency" json:"currency"`
+	Bids                   []Bid          `avro:"bids" json:"bids"`
+	Quote                  *Quote         `avro:"quote" json:"quote"`
+	AssignedTradespersonID *string        `avro:"assigned_tradesperson_id" json:"assigned_tradesperson_id"`
+	Appointment            *Appointment   `avro:"appointment" json:"appointment"`
+	ETA                    *ETA           `avro:"eta" json:"eta"`
+	StatusHistory          []StatusChange `avro:"status_history" json:"status_history"`
+	LastRejection          *Rejection     `avro:"last_rejection" json:"last_rejection"`
+	CancelReason           *string        `avro:"cancel_reason" json:"cancel_reason"`
+	CreatedAt              time.Time      `avro:"created_at" json:"created_at"`
+	UpdatedAt              time.Time      `avro:"updated_at" json:"updated_at"`
 	// Seq is the last applied per-tenant sequence number: a command at or
 	// below it is a redelivery and has no effect.
 	Seq int64 `avro:"seq" json:"seq"`
