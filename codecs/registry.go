@@ -86,6 +86,20 @@ func (r *HTTPRegistry) Register(_ context.Context, subject, schema string) (int,
 	return s.ID(), nil
 }
 
+// Compatible reports whether schema may be registered under subject by the
+// registry's compatibility rule for it. A subject without versions accepts
+// any schema.
+func (r *HTTPRegistry) Compatible(_ context.Context, subject, schema string) (bool, error) {
+	ok, err := r.client.IsSchemaCompatible(subject, schema, "latest", srclient.Avro)
+	if err != nil {
+		if isNotFound(err) {
+			return true, nil
+		}
+		return false, fmt.Errorf("codecs: checking %s: %w", subject, err)
+	}
+	return ok, nil
+}
+
 // Schema implements Registry.
 func (r *HTTPRegistry) Schema(_ context.Context, id int) (string, error) {
 	s, err := r.client.GetSchema(id)
@@ -101,7 +115,7 @@ func (r *HTTPRegistry) Schema(_ context.Context, id int) (string, error) {
 func isNotFound(err error) bool {
 	var e srclient.Error
 	if errors.As(err, &e) {
-		return e.Code == 40403 || e.Code == 404
+		return e.Code == 404 || e.Code/100 == 404
 	}
 	return strings.Contains(err.Error(), "404")
 }

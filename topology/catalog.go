@@ -36,6 +36,8 @@ type Spec struct {
 	Value string
 	// Subject is the registry subject of the value schema.
 	Subject string
+	// Schema is the Avro schema text of the value.
+	Schema string
 	// Cleanup is CleanupDelete or CleanupCompact.
 	Cleanup string
 	// Retention is how long records are kept; -1 means forever.
@@ -139,7 +141,7 @@ func stream[T any](b *builder, name goka.Stream, schema, key string, owner goka.
 	}
 	s := &Stream[T]{Topic: name, Avro: codec}
 	b.add(Spec{Name: string(name), Partitions: b.c.cfg.Partitions, Key: key, Value: "tradestream." + typeName(schema),
-		Subject: codec.Subject(), Cleanup: CleanupDelete, Retention: b.c.cfg.Retention, Codec: s.Codec(), Owner: owner})
+		Subject: codec.Subject(), Schema: codec.Schema(), Cleanup: CleanupDelete, Retention: b.c.cfg.Retention, Codec: s.Codec(), Owner: owner})
 	return s
 }
 
@@ -150,7 +152,7 @@ func table[T any](b *builder, group goka.Group, schema, key string) *Table[T] {
 		return nil
 	}
 	b.add(Spec{Name: string(name), Partitions: b.c.cfg.Partitions, Key: key, Value: "tradestream." + typeName(schema),
-		Subject: codec.Subject(), Cleanup: CleanupCompact, Retention: -1, Codec: codec, Owner: group})
+		Subject: codec.Subject(), Schema: codec.Schema(), Cleanup: CleanupCompact, Retention: -1, Codec: codec, Owner: group})
 	return &Table[T]{Group: group, Topic: name, Codec: codec}
 }
 

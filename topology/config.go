@@ -51,7 +51,7 @@ func (c *Config) EnsureDefaults() {
 }
 
 // Validate reports the first invalid field.
-func (c *Config) Validate() error {
+func (c Config) Validate() error {
 	switch {
 	case len(c.Brokers) == 0:
 		return fmt.Errorf("%w: no brokers", ErrConfig)
@@ -68,7 +68,7 @@ func (c *Config) Validate() error {
 // Sarama returns a fresh sarama config: acks=all idempotent producer, streams
 // read from the oldest offset by new groups, and Goka's co-partitioning
 // rebalance strategy.
-func (c *Config) Sarama() *sarama.Config {
+func (c Config) Sarama() *sarama.Config {
 	cfg := goka.DefaultConfig()
 	cfg.ClientID = c.ClientID
 	cfg.Version = sarama.V2_1_0_0
@@ -87,7 +87,7 @@ func (c *Config) Sarama() *sarama.Config {
 }
 
 // ProcessorOptions are the goka options every processor of this config uses.
-func (c *Config) ProcessorOptions() []goka.ProcessorOption {
+func (c Config) ProcessorOptions() []goka.ProcessorOption {
 	sc := c.Sarama()
 	return []goka.ProcessorOption{
 		goka.WithHasher(Murmur2),
@@ -99,7 +99,7 @@ func (c *Config) ProcessorOptions() []goka.ProcessorOption {
 }
 
 // ViewOptions are the goka options every view of this config uses.
-func (c *Config) ViewOptions() []goka.ViewOption {
+func (c Config) ViewOptions() []goka.ViewOption {
 	sc := c.Sarama()
 	return []goka.ViewOption{
 		goka.WithViewHasher(Murmur2),
@@ -109,7 +109,7 @@ func (c *Config) ViewOptions() []goka.ViewOption {
 }
 
 // EmitterOptions are the goka options every emitter of this config uses.
-func (c *Config) EmitterOptions() []goka.EmitterOption {
+func (c Config) EmitterOptions() []goka.EmitterOption {
 	sc := c.Sarama()
 	return []goka.EmitterOption{
 		goka.WithEmitterHasher(Murmur2),
@@ -119,7 +119,7 @@ func (c *Config) EmitterOptions() []goka.EmitterOption {
 }
 
 // topicManagerConfig makes goka check, never create, topics: Apply owns them.
-func (c *Config) topicManagerConfig() *goka.TopicManagerConfig {
+func (c Config) topicManagerConfig() *goka.TopicManagerConfig {
 	tm := goka.NewTopicManagerConfig()
 	tm.Table.Replication = int(c.Replication)
 	tm.Stream.Replication = int(c.Replication)

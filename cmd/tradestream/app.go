@@ -1,0 +1,200 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lovoo/goka"
+	"github.com/lovoo/goka/storage"
+
+	"github.com/tradestream/tradestream/codecs"
+	"github.com/tradestream/tradestream/processors/ingest"
+	"github.com/tradestream/tradestream/processors/jobs"
+	"github.com/tradestream/tradestream/state"
+	"github.com/tradestream/tradestream/topology"
+)
+
+// groups are the processor groups by their --processors name.
+var groups = map[string]func(*topology.Catalog) *goka.GroupGraph{
+	"ingest": ingest.Define,
+	"jobs":   jobs.Define,
+}
+
+// groupNames lists the processor groups in a stable order.
+func groupNames() []string {
+	names := make([]string, 0, len(groups))
+	for n := range groups {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// selectGroups parses --processors.
+func selectGroups(spec string) ([]string, error) {
+	if spec == "" || spec == "all" {
+		return groupNames(), nil
+	}
+	var out []string
+	for _, n := range strings.Split(spec, ",") {
+		n = strings.TrimSpace(n)
+		if _, ok := groups[n]; !ok {
+			return nil, usageErr("unknown processor %q (have %s)", n, strings.Join(groupNames(), ", "))
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// app is one Tradestream instance: processors, views, emitter and HTTP API.
+type app struct {
+	cfg     *Config
+	cat     *topology.Catalog
+	log     *slog.Logger
+	procs   []*goka.Processor
+	jobs    *state.View[codecs.Job]
+	emitter *state.KafkaEmitter
+	server  *state.Server
+	httpLn  net.Listener
+}
+
+// newApp wires an instance. Topics must exist (see topology.Apply).
+func newApp(cfg *Config, cat *topology.Catalog, log *slog.Logger) (*app, error) {
+	names, err := selectGroups(cfg.Processors)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := loadKeys(cfg.APIKeys)
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Join(cfg.StateDir, cfg.InstanceID)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("state dir: %w", err)
+	}
+	a := &app{cfg: cfg, cat: cat, log: log}
+	glog := gokaLogger{log.With("component", "goka")}
+	for _, n := range names {
+		opts := append(cat.Config().ProcessorOptions(),
+			goka.WithStorageBuilder(storage.DefaultBuilder(filepath.Join(dir, "processors"))),
+			goka.WithLogger(glog))
+		p, err := goka.NewProcessor(cat.Config().Brokers, groups[n](cat), opts...)
+		if err != nil {
+			return nil, fmt.Errorf("processor %s: %w", n, err)
+		}
+		a.procs = append(a.procs, p)
+	}
+	a.jobs, err = state.NewView(cat.Config(), cat.Jobs,
+		goka.WithViewStorageBuilder(storage.DefaultBuilder(filepath.Join(dir, "views"))),
+		goka.WithViewLogger(glog), goka.WithViewAutoReconnect())
+	if err != nil {
+		return nil, err
+	}
+	a.emitter, err = state.NewKafkaEmitter(cat, goka.WithEmitterLogger(glog))
+	if err != nil {
+		return nil, err
+	}
+	a.server = state.NewServer(a.emitter, state.Views{Jobs: a.jobs},
+		state.Options{Keys: keys, Ready: a.jobs.Recovered, Logger: log})
+	a.httpLn, err = net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return nil, fmt.Errorf("http: %w", err)
+	}
+	return a, nil
+}
+
+// addr is the HTTP API's address.
+func (a *app) addr() string { return a.httpLn.Addr().String() }
+
+// run serves until ctx is done, then shuts down: refuse new writes, finish
+// in-flight requests (whose commands Kafka then acknowledged), flush the
+// producer, stop processors (committing offsets) and views. It returns the
+// first failure of a component.
+func (a *app) run(ctx context.Context) error {
+	compCtx, stopComponents := context.WithCancel(context.Background())
+	defer stopComponents()
+	errs := make(chan error, len(a.procs)+2)
+	var wg sync.WaitGroup
+	start := func(name string, f func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(compCtx); err != nil && !errors.Is(err, context.Canceled) {
+				errs <- fmt.Errorf("%s: %w", name, err)
+			}
+		}()
+	}
+	for i, p := range a.procs {
+		start(fmt.Sprintf("processor %d", i), p.Run)
+	}
+	start("jobs view", a.jobs.Run)
+	srv := &http.Server{Handler: a.server, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(a.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs <- fmt.Errorf("http: %w", err)
+		}
+	}()
+	a.log.Info("tradestream is up", "http", "http://"+a.addr(), "instance", a.cfg.InstanceID,
+		"brokers", strings.Join(a.cat.Config().Brokers, ","))
+
+	var failure error
+	select {
+	case <-ctx.Done():
+	case failure = <-errs:
+		a.log.Error("component failed, shutting down", "err", failure)
+	}
+	a.log.Info("shutting down")
+	a.server.Drain()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdownCtx)
+	if err := a.emitter.Close(); err != nil && failure == nil {
+		failure = fmt.Errorf("flushing emitter: %w", err)
+	}
+	stopComponents()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(8 * time.Second):
+		a.log.Warn("components did not stop in time")
+	}
+	return failure
+}
+
+func loadKeys(path string) (*state.KeyRing, error) {
+	if path == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usageErr("--api-keys: %v", err)
+	}
+	var keys []state.APIKey
+	if err := json.Unmarshal(b, &keys); err != nil {
+		return nil, usageErr("--api-keys %s: %v", path, err)
+	}
+	kr, err := state.NewKeyRing(keys)
+	if err != nil {
+		return nil, usageErr("--api-keys %s: %v", path, err)
+	}
+	return kr, nil
+}
+
+// gokaLogger sends goka's chatter to slog at debug level.
+type gokaLogger struct{ log *slog.Logger }
+
+func (g gokaLogger) Print(v ...any)                 { g.log.Debug(strings.TrimSpace(fmt.Sprint(v...))) }
+func (g gokaLogger) Println(v ...any)               { g.log.Debug(strings.TrimSpace(fmt.Sprintln(v...))) }
+func (g gokaLogger) Printf(format string, v ...any) { g.log.Debug(strings.TrimSpace(fmt.Sprintf(format, v...))) }

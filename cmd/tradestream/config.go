@@ -1,0 +1,153 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"time"
+)
+
+// errUsage marks a bad command line or configuration: exit code 2.
+var errUsage = errors.New("usage")
+
+func usageErr(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
+}
+
+// Config is everything a tradestream command can be told. Each command
+// registers the flags it uses; every flag also reads TRADESTREAM_<FLAG>.
+type Config struct {
+	// HTTPAddr is where the API listens. Default: 127.0.0.1:8080.
+	HTTPAddr string
+	// Brokers are the Kafka bootstrap servers (run, topics, simulate).
+	Brokers string
+	// Registry is the Schema Registry URL (run, schemas, simulate).
+	Registry string
+	// Processors lists the groups to run: "all" or names. Default: all.
+	Processors string
+	// StateDir holds local table state, one sub-directory per instance.
+	// Default: a temporary directory (demo), ./tradestream-state (run).
+	StateDir string
+	// InstanceID names this instance. Default: the host name.
+	InstanceID string
+	// APIKeys is a JSON file of {key, tenant, role}; empty means open.
+	APIKeys string
+	// Insecure lets run start without API keys.
+	Insecure bool
+	// Partitions is the partition count of new topics. Default: 12.
+	Partitions int
+	// LogLevel is debug, info, warn or error. Default: info.
+	LogLevel string
+
+	// BrokerAddr is where demo's embedded broker listens. Default: 127.0.0.1:9092.
+	BrokerAddr string
+	// RegistryAddr is where demo's embedded registry listens. Default: 127.0.0.1:8081.
+	RegistryAddr string
+	// Simulate is the simulator's rate in events/s; 0 is off.
+	Simulate float64
+	// Seed seeds the simulator. Default: 1.
+	Seed int64
+	// Tenants and Tradespeople size the simulated marketplace.
+	Tenants, Tradespeople int
+	// Duration bounds simulate; 0 runs until interrupted.
+	Duration time.Duration
+}
+
+type flagSet struct {
+	*flag.FlagSet
+	cfg *Config
+}
+
+func newFlagSet(name string) *flagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(new(strings.Builder)) // errors are reported once, by main
+	return &flagSet{FlagSet: fs, cfg: &Config{}}
+}
+
+func (f *flagSet) common() {
+	f.StringVar(&f.cfg.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
+	f.IntVar(&f.cfg.Partitions, "partitions", 12, "partitions of every topic (when created)")
+}
+
+func (f *flagSet) server(defaultStateDir string) {
+	f.StringVar(&f.cfg.HTTPAddr, "http", "127.0.0.1:8080", "HTTP API listen address")
+	f.StringVar(&f.cfg.Processors, "processors", "all", `processor groups to run: "all" or a comma-separated list`)
+	f.StringVar(&f.cfg.StateDir, "state-dir", defaultStateDir, "directory for local table state")
+	host, _ := os.Hostname()
+	f.StringVar(&f.cfg.InstanceID, "instance-id", host, "instance name (its state lives in state-dir/instance-id)")
+	f.StringVar(&f.cfg.APIKeys, "api-keys", "", "JSON file of API keys [{key, tenant, role}]")
+}
+
+func (f *flagSet) cluster() {
+	f.StringVar(&f.cfg.Brokers, "brokers", "", "Kafka bootstrap servers, comma-separated")
+	f.StringVar(&f.cfg.Registry, "registry", "", "Schema Registry URL")
+}
+
+func (f *flagSet) simulator() {
+	f.IntVar(&f.cfg.Tenants, "tenants", 3, "simulated tenants")
+	f.IntVar(&f.cfg.Tradespeople, "tradespeople", 50, "simulated tradespeople per tenant")
+	f.Int64Var(&f.cfg.Seed, "seed", 1, "simulator random seed")
+}
+
+// parse parses args, then fills every flag not given from TRADESTREAM_<FLAG>.
+func (f *flagSet) parse(args []string) (*Config, error) {
+	if err := f.Parse(args); err != nil {
+		return nil, usageErr("%v", err)
+	}
+	if f.NArg() > 0 {
+		return nil, usageErr("unexpected argument %q", f.Arg(0))
+	}
+	given := map[string]bool{}
+	f.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+	var err error
+	f.VisitAll(func(fl *flag.Flag) {
+		env := "TRADESTREAM_" + strings.ToUpper(strings.ReplaceAll(fl.Name, "-", "_"))
+		if v, ok := os.LookupEnv(env); ok && !given[fl.Name] && err == nil {
+			if e := fl.Value.Set(v); e != nil {
+				err = usageErr("%s: %v", env, e)
+			}
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return f.cfg, f.cfg.validate()
+}
+
+func (c *Config) validate() error {
+	for name, addr := range map[string]string{"--http": c.HTTPAddr, "--broker-addr": c.BrokerAddr, "--registry-addr": c.RegistryAddr} {
+		if addr == "" {
+			continue
+		}
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			return usageErr("%s %q: %v", name, addr, err)
+		}
+	}
+	switch {
+	case c.Partitions < 1 || c.Partitions > 1000:
+		return usageErr("--partitions must be between 1 and 1000")
+	case c.Simulate < 0:
+		return usageErr("--simulate must not be negative")
+	case c.Tenants < 0 || c.Tradespeople < 0:
+		return usageErr("--tenants and --tradespeople must not be negative")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return usageErr("--log-level must be debug, info, warn or error")
+	}
+	return nil
+}
+
+func (c *Config) brokerList() []string {
+	var out []string
+	for _, b := range strings.Split(c.Brokers, ",") {
+		if b = strings.TrimSpace(b); b != "" {
+			out = append(out, b)
+		}
+	}
+	return out
+}

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/tradestream/tradestream/codecs"
+	"github.com/tradestream/tradestream/state"
+)
+
+// simulator is a load generator: it plays customers and tradespeople of a
+// few tenants, writing commands as the HTTP API would.
+type simulator struct {
+	emit    state.Emitter
+	rng     *rand.Rand
+	tenants []string
+	rate    float64
+	log     *slog.Logger
+	jobs    map[string][]string // open jobs per tenant
+	next    int
+	// Sent counts commands Kafka acknowledged.
+	Sent int
+}
+
+var trades = []string{"electrician", "plumber", "hvac", "painter", "bricklayer", "carpenter"}
+
+func newSimulator(emit state.Emitter, seed int64, tenants int, rate float64, log *slog.Logger) *simulator {
+	if tenants < 1 {
+		tenants = 1
+	}
+	s := &simulator{emit: emit, rng: rand.New(rand.NewPCG(uint64(seed), 0x7ade)), rate: rate, log: log, jobs: map[string][]string{}}
+	for i := range tenants {
+		s.tenants = append(s.tenants, fmt.Sprintf("tenant-%d", i+1))
+	}
+	return s
+}
+
+// run emits at the configured rate until ctx is done.
+func (s *simulator) run(ctx context.Context) {
+	interval := time.Duration(float64(time.Second) / s.rate)
+	tick := time.NewTicker(max(interval, time.Millisecond))
+	defer tick.Stop()
+	s.log.Info("simulator started", "rate", s.rate, "tenants", len(s.tenants))
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			tenant, cmd := s.command(time.Now().UTC())
+			if err := s.emit.Emit(ctx, tenant, cmd); err != nil {
+				if ctx.Err() == nil {
+					s.log.Warn("simulator could not emit", "err", err)
+				}
+				continue
+			}
+			s.Sent++
+		}
+	}
+}
+
+// command makes the next command: mostly new jobs, some cancels,
+// reschedules and field reports on earlier ones.
+func (s *simulator) command(now time.Time) (string, *codecs.Command) {
+	tenant := s.tenants[s.rng.IntN(len(s.tenants))]
+	s.next++
+	cmd := &codecs.Command{CommandID: fmt.Sprintf("sim-%d-%d", now.UnixNano(), s.next), TenantID: tenant,
+		AcceptedAt: now.Truncate(time.Millisecond), Source: "simulator"}
+	open := s.jobs[tenant]
+	roll := s.rng.IntN(10)
+	if len(open) == 0 || roll < 6 {
+		id := fmt.Sprintf("job-%d", s.next)
+		start := now.Add(time.Duration(1+s.rng.IntN(72)) * time.Hour).Truncate(time.Hour)
+		cmd.Kind, cmd.JobID = codecs.KindPostJob, id
+		cmd.PostJob = &codecs.PostJob{CustomerID: fmt.Sprintf("cust-%d", s.rng.IntN(500)),
+			Trade: trades[s.rng.IntN(len(trades))], Title: "Simulated job",
+			Location: codecs.GeoPoint{Lat: 51.3 + s.rng.Float64()*0.4, Lon: -0.5 + s.rng.Float64()*0.7},
+			Window:   codecs.Window{EarliestStart: start, LatestEnd: start.Add(8 * time.Hour)},
+			DurationMinutes: int32(30 + 15*s.rng.IntN(12)), Mode: "bid", Currency: "GBP"}
+		s.jobs[tenant] = append(open, id)
+		if len(s.jobs[tenant]) > 1000 {
+			s.jobs[tenant] = s.jobs[tenant][1:]
+		}
+		return tenant, cmd
+	}
+	i := s.rng.IntN(len(open))
+	cmd.JobID = open[i]
+	switch {
+	case roll < 8:
+		cmd.Kind, cmd.CancelJob = codecs.KindCancelJob, &codecs.CancelJob{Reason: "simulated"}
+		s.jobs[tenant] = append(open[:i:i], open[i+1:]...)
+	default:
+		start := now.Add(time.Duration(24+s.rng.IntN(72)) * time.Hour).Truncate(time.Hour)
+		cmd.Kind = codecs.KindRescheduleJob
+		cmd.RescheduleJob = &codecs.RescheduleJob{Window: codecs.Window{EarliestStart: start, LatestEnd: start.Add(8 * time.Hour)}}
+	}
+	return tenant, cmd
+}
+
+func simulateCmd(ctx context.Context, args []string, stderr io.Writer) error {
+	f := newFlagSet("simulate")
+	f.common()
+	f.cluster()
+	f.simulator()
+	f.Float64Var(&f.cfg.Simulate, "rate", 50, "events per second")
+	f.DurationVar(&f.cfg.Duration, "duration", 0, "stop after this long (0 = until interrupted)")
+	cfg, err := f.parse(args)
+	if err != nil {
+		return err
+	}
+	if cfg.Brokers == "" || cfg.Registry == "" {
+		return usageErr("simulate needs --brokers and --registry")
+	}
+	if cfg.Simulate <= 0 {
+		return usageErr("--rate must be positive")
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+	cat, err := catalog(cfg)
+	if err != nil {
+		return err
+	}
+	em, err := state.NewKafkaEmitter(cat)
+	if err != nil {
+		return err
+	}
+	defer em.Close()
+	if cfg.Duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, cfg.Duration)
+		defer cancel()
+	}
+	sim := newSimulator(em, cfg.Seed, cfg.Tenants, cfg.Simulate, log)
+	sim.run(ctx)
+	log.Info("simulator done", "sent", sim.Sent, "tenants", strings.Join(sim.tenants, ","))
+	return nil
+}

@@ -1,0 +1,229 @@
+package state
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/tradestream/tradestream/codecs"
+)
+
+// Emitter writes a command to the tenant-keyed commands topic and returns
+// once Kafka acknowledged it (acks=all).
+type Emitter interface {
+	Emit(ctx context.Context, tenant string, cmd *codecs.Command) error
+}
+
+// Views are the tables the API reads.
+type Views struct {
+	Jobs Getter[codecs.Job]
+}
+
+// Options configure a Server.
+type Options struct {
+	// Keys maps API keys to tenants; nil means open (no auth).
+	Keys *KeyRing
+	// Ready reports whether every view has recovered. Default: always ready.
+	Ready func() bool
+	// Logger receives request errors. Default: slog.Default().
+	Logger *slog.Logger
+	// Now is the clock. Default: time.Now.
+	Now func() time.Time
+}
+
+// Server is the HTTP API.
+type Server struct {
+	emitter  Emitter
+	views    Views
+	opts     Options
+	log      *slog.Logger
+	idem     *idempotencyCache
+	draining atomic.Bool
+	mux      *http.ServeMux
+}
+
+// NewServer returns the API over views, writing commands with emitter.
+func NewServer(emitter Emitter, views Views, opts Options) *Server {
+	if opts.Ready == nil {
+		opts.Ready = func() bool { return true }
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Server{emitter: emitter, views: views, opts: opts, log: opts.Logger,
+		idem: newIdempotencyCache(24*time.Hour, 100_000), mux: http.NewServeMux()}
+	s.routes()
+	return s
+}
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if !s.opts.Ready() || s.draining.Load() {
+			writeError(w, errNotReady)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+	s.tenant("POST /v1/tenants/{tenant}/jobs", s.postJob)
+	s.tenant("GET /v1/tenants/{tenant}/jobs/{job}", s.getJob)
+	s.tenant("POST /v1/tenants/{tenant}/jobs/{job}/cancel", s.cancelJob)
+	s.tenant("POST /v1/tenants/{tenant}/jobs/{job}/reschedule", s.rescheduleJob)
+	s.tenant("POST /v1/tenants/{tenant}/jobs/{job}/status", s.setJobStatus)
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { writeError(w, errNotFound) })
+}
+
+// tenant registers a handler under a /v1/tenants/{tenant} path, behind the
+// tenant and API key checks.
+func (s *Server) tenant(pattern string, h http.HandlerFunc) {
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		if !idPattern.MatchString(r.PathValue("tenant")) {
+			writeError(w, errBadRequest("tenant id must match [A-Za-z0-9._-]{1,64}"))
+			return
+		}
+		if err := s.opts.Keys.authorize(r); err != nil {
+			writeError(w, err)
+			return
+		}
+		h(w, r)
+	})
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.log.Error("http handler panic", "path", r.URL.Path, "panic", v)
+			writeError(w, errInternal)
+		}
+	}()
+	s.mux.ServeHTTP(w, r)
+}
+
+// Drain makes the server refuse new writes (503) and report not ready, so
+// that in-flight commands finish before shutdown.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+// accepted is the body of a 202.
+type accepted struct {
+	ID         string    `json:"id"`
+	CommandID  string    `json:"command_id"`
+	AcceptedAt time.Time `json:"accepted_at"`
+}
+
+// command decodes req, lets fill validate it and complete cmd, then emits it
+// and answers 202 once Kafka acknowledged the record. fill returns the id to
+// answer with.
+func (s *Server) command(w http.ResponseWriter, r *http.Request, req any, fill func(*codecs.Command) (string, error)) {
+	if s.draining.Load() {
+		writeError(w, errNotReady)
+		return
+	}
+	tenant := r.PathValue("tenant")
+	key := r.Header.Get("Idempotency-Key")
+	if len(key) > 64 {
+		writeError(w, errBadRequest("Idempotency-Key is longer than 64 characters"))
+		return
+	}
+	if prev, ok := s.idem.get(tenant, key); ok {
+		writeJSON(w, http.StatusAccepted, prev)
+		return
+	}
+	if err := decodeBody(r, req); err != nil {
+		writeError(w, err)
+		return
+	}
+	cmd := &codecs.Command{CommandID: commandID(tenant, key), TenantID: tenant, IdempotencyKey: key,
+		AcceptedAt: s.opts.Now().UTC().Truncate(time.Millisecond), Source: "http"}
+	id, err := fill(cmd)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := s.emitter.Emit(r.Context(), tenant, cmd); err != nil {
+		s.log.Error("emitting command", "tenant", tenant, "command_id", cmd.CommandID, "err", err)
+		writeError(w, errUnavailable)
+		return
+	}
+	resp := accepted{ID: id, CommandID: cmd.CommandID, AcceptedAt: cmd.AcceptedAt}
+	s.idem.put(tenant, key, resp)
+	writeJSON(w, http.StatusAccepted, resp)
+}
+
+var idEncoding = base32.NewEncoding("0123456789abcdefghijklmnopqrstuv").WithPadding(base32.NoPadding)
+
+// commandID is derived from the Idempotency-Key when there is one, so that a
+// retried request carries the same command (and default resource) id; random
+// otherwise.
+func commandID(tenant, key string) string {
+	var b []byte
+	if key != "" {
+		sum := sha256.Sum256([]byte(tenant + "\x00" + key))
+		b = sum[:15]
+	} else {
+		b = make([]byte, 15)
+		_, _ = rand.Read(b)
+	}
+	return "c" + idEncoding.EncodeToString(b)
+}
+
+// ErrNoKeys means a KeyRing was built from an empty list.
+var ErrNoKeys = errors.New("state: no API keys")
+
+// KeyRing maps API keys to their tenant and role. A nil KeyRing lets every
+// request through.
+type KeyRing struct {
+	keys map[string]APIKey
+}
+
+// APIKey is one entry of the --api-keys file.
+type APIKey struct {
+	Key    string `json:"key"`
+	Tenant string `json:"tenant"`
+	Role   string `json:"role"`
+}
+
+// NewKeyRing indexes keys; roles must be "admin" or "service".
+func NewKeyRing(keys []APIKey) (*KeyRing, error) {
+	if len(keys) == 0 {
+		return nil, ErrNoKeys
+	}
+	kr := &KeyRing{keys: map[string]APIKey{}}
+	for _, k := range keys {
+		if k.Key == "" || !idPattern.MatchString(k.Tenant) || (k.Role != "admin" && k.Role != "service") {
+			return nil, errors.New("state: every API key needs key, tenant and role admin or service")
+		}
+		kr.keys[k.Key] = k
+	}
+	return kr, nil
+}
+
+func (kr *KeyRing) authorize(r *http.Request) error {
+	if kr == nil {
+		return nil
+	}
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	k, known := kr.keys[strings.TrimSpace(token)]
+	switch {
+	case !ok || !known:
+		return errUnauthorized
+	case k.Tenant != r.PathValue("tenant"):
+		return errForbidden
+	}
+	return nil
+}
