@@ -195,6 +195,8 @@ func loadKeys(path string) (*state.KeyRing, error) {
 // gokaLogger sends goka's chatter to slog at debug level.
 type gokaLogger struct{ log *slog.Logger }
 
-func (g gokaLogger) Print(v ...any)                 { g.log.Debug(strings.TrimSpace(fmt.Sprint(v...))) }
-func (g gokaLogger) Println(v ...any)               { g.log.Debug(strings.TrimSpace(fmt.Sprintln(v...))) }
-func (g gokaLogger) Printf(format string, v ...any) { g.log.Debug(strings.TrimSpace(fmt.Sprintf(format, v...))) }
+func (g gokaLogger) Print(v ...any)   { g.log.Debug(strings.TrimSpace(fmt.Sprint(v...))) }
+func (g gokaLogger) Println(v ...any) { g.log.Debug(strings.TrimSpace(fmt.Sprintln(v...))) }
+func (g gokaLogger) Printf(format string, v ...any) {
+	g.log.Debug(strings.TrimSpace(fmt.Sprintf(format, v...)))
+}

@@ -1,11 +1,11 @@
 package main
 
 import (
-	"log/slog"
-	"net"
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
 	"os"
 	"strings"
 	"time"

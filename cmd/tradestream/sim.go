@@ -78,8 +78,8 @@ func (s *simulator) command(now time.Time) (string, *codecs.Command) {
 		cmd.Kind, cmd.JobID = codecs.KindPostJob, id
 		cmd.PostJob = &codecs.PostJob{CustomerID: fmt.Sprintf("cust-%d", s.rng.IntN(500)),
 			Trade: trades[s.rng.IntN(len(trades))], Title: "Simulated job",
-			Location: codecs.GeoPoint{Lat: 51.3 + s.rng.Float64()*0.4, Lon: -0.5 + s.rng.Float64()*0.7},
-			Window:   codecs.Window{EarliestStart: start, LatestEnd: start.Add(8 * time.Hour)},
+			Location:        codecs.GeoPoint{Lat: 51.3 + s.rng.Float64()*0.4, Lon: -0.5 + s.rng.Float64()*0.7},
+			Window:          codecs.Window{EarliestStart: start, LatestEnd: start.Add(8 * time.Hour)},
 			DurationMinutes: int32(30 + 15*s.rng.IntN(12)), Mode: "bid", Currency: "GBP"}
 		s.jobs[tenant] = append(open, id)
 		if len(s.jobs[tenant]) > 1000 {
