@@ -9,7 +9,8 @@ import (
 	"github.com/tradestream/tradestream/codecs"
 )
 
-// Topic names and processor groups. A group's table topic is "<group>-table".
+// Topic names and processor groups, before Config.Prefix. A group's table
+// topic is "<group>-table".
 const (
 	CommandsTopic    goka.Stream = "tradestream.commands"
 	JobCommandsTopic goka.Stream = "tradestream.job-commands"
@@ -74,10 +75,10 @@ func NewCatalog(cfg Config, reg codecs.Registry) (*Catalog, error) {
 	cfg.EnsureDefaults()
 	c := &Catalog{cfg: cfg}
 	b := builder{c: c, reg: reg, seen: map[string]bool{}}
+	c.DeadLetters = stream[codecs.DeadLetter](&b, DeadLettersTopic, "dead_letter", "source key", "")
 	c.Commands = stream[codecs.Command](&b, CommandsTopic, "command", "tenant_id", "")
 	c.JobCommands = stream[codecs.Command](&b, JobCommandsTopic, "command", "tenant_id/job_id", IngestGroup)
 	c.Rejects = stream[codecs.Rejection](&b, RejectsTopic, "rejection", "tenant_id", "")
-	c.DeadLetters = stream[codecs.DeadLetter](&b, DeadLettersTopic, "dead_letter", "source key", "")
 	c.Ingest = table[codecs.IngestState](&b, IngestGroup, "ingest_state", "tenant_id")
 	c.Jobs = table[codecs.Job](&b, JobsGroup, "job", "tenant_id/job_id")
 	if b.err != nil {
@@ -92,11 +93,20 @@ func (c *Catalog) Specs() []Spec { return append([]Spec(nil), c.specs...) }
 // Config returns the Kafka config the catalog was built with (defaults filled).
 func (c *Catalog) Config() Config { return c.cfg }
 
-// DefineGroup is goka.DefineGroup plus the edges every group needs: the
-// dead-letter output that typed inputs use for records they cannot handle.
-func (c *Catalog) DefineGroup(group goka.Group, edges ...goka.Edge) *goka.GroupGraph {
-	edges = append(edges, c.DeadLetters.Output())
-	return goka.DefineGroup(group, edges...)
+// DefineGroup is goka.DefineGroup for the group owning table, plus the
+// edges every group needs: its table and the dead-letter output that typed
+// inputs use for records they cannot handle.
+func DefineGroup[T any](c *Catalog, table *Table[T], edges ...goka.Edge) *goka.GroupGraph {
+	edges = append(edges, table.Persist(), c.DeadLetters.Output())
+	return goka.DefineGroup(table.Group, edges...)
+}
+
+// DeadLetter writes the current record to the dead-letter topic with reason.
+func (c *Catalog) DeadLetter(ctx goka.Context, raw []byte, reason error) {
+	c.DeadLetters.Emit(ctx, ctx.Key(), &codecs.DeadLetter{
+		Group: string(ctx.Group()), Topic: string(ctx.Topic()), Partition: ctx.Partition(),
+		Offset: ctx.Offset(), Key: ctx.Key(), Value: raw, Error: reason.Error(), At: time.Now().UTC(),
+	})
 }
 
 type builder struct {
@@ -135,17 +145,22 @@ func newCodec[T any](b *builder, topic, schema string) *codecs.Avro[T] {
 }
 
 func stream[T any](b *builder, name goka.Stream, schema, key string, owner goka.Group) *Stream[T] {
+	name = goka.Stream(b.c.cfg.Prefix) + name
+	if owner != "" {
+		owner = goka.Group(b.c.cfg.Prefix) + owner
+	}
 	codec := newCodec[T](b, string(name), schema)
 	if codec == nil {
 		return nil
 	}
-	s := &Stream[T]{Topic: name, Avro: codec}
+	s := &Stream[T]{Topic: name, Avro: codec, deadLetter: b.c.DeadLetter}
 	b.add(Spec{Name: string(name), Partitions: b.c.cfg.Partitions, Key: key, Value: "tradestream." + typeName(schema),
 		Subject: codec.Subject(), Schema: codec.Schema(), Cleanup: CleanupDelete, Retention: b.c.cfg.Retention, Codec: s.Codec(), Owner: owner})
 	return s
 }
 
 func table[T any](b *builder, group goka.Group, schema, key string) *Table[T] {
+	group = goka.Group(b.c.cfg.Prefix) + group
 	name := goka.GroupTable(group)
 	codec := newCodec[T](b, string(name), schema)
 	if codec == nil {

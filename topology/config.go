@@ -13,6 +13,9 @@ import (
 type Config struct {
 	// Brokers are the bootstrap addresses. Required.
 	Brokers []string
+	// Prefix is prepended to every topic and group name, to run several
+	// environments (or test runs) on one cluster. Default: "".
+	Prefix string
 	// ClientID names this instance to the brokers. Default: "tradestream".
 	ClientID string
 	// Partitions is the partition count of every topic. Default: 12.
@@ -83,6 +86,11 @@ func (c Config) Sarama() *sarama.Config {
 	cfg.Producer.Retry.Max = 10
 	cfg.Producer.Retry.Backoff = 50 * time.Millisecond
 	cfg.Metadata.RefreshFrequency = time.Minute
+	// Members notice a rebalance within a heartbeat; a joining or leaving
+	// instance should not wait seconds for the others.
+	cfg.Consumer.Group.Heartbeat.Interval = time.Second
+	cfg.Consumer.Group.Session.Timeout = 10 * time.Second
+	cfg.Consumer.Group.Rebalance.Timeout = 20 * time.Second
 	return cfg
 }
 

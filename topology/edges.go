@@ -3,7 +3,6 @@ package topology
 import (
 	"fmt"
 	"runtime"
-	"time"
 
 	"github.com/lovoo/goka"
 
@@ -18,6 +17,8 @@ type Stream[T any] struct {
 	Topic goka.Stream
 	// Avro is the typed codec of the topic's values.
 	Avro *codecs.Avro[T]
+
+	deadLetter func(ctx goka.Context, raw []byte, reason error)
 }
 
 // Codec is the codec every edge, emitter and test of the stream uses: Avro,
@@ -31,11 +32,11 @@ func (s *Stream[T]) Codec() goka.Codec { return lenient[T]{s.Avro} }
 func (s *Stream[T]) Input(h Handler[T]) goka.Edge {
 	return goka.Input(s.Topic, s.Codec(), func(ctx goka.Context, msg any) {
 		if p, ok := msg.(*poison); ok {
-			DeadLetter(ctx, p.raw, p.err)
+			s.deadLetter(ctx, p.raw, p.err)
 			return
 		}
 		v, _ := msg.(*T)
-		defer recoverToDeadLetter(ctx)
+		defer s.recoverToDeadLetter(ctx)
 		h(ctx, v)
 	})
 }
@@ -53,7 +54,7 @@ type Table[T any] struct {
 	Codec *codecs.Avro[T]
 }
 
-// Persist declares the table as the group's state.
+// Persist declares the table as the group's state (DefineGroup adds it).
 func (t *Table[T]) Persist() goka.Edge { return goka.Persist(t.Codec) }
 
 // Lookup declares a read of another group's table.
@@ -74,18 +75,10 @@ func (t *Table[T]) LookupKey(ctx goka.Context, key string) *T {
 	return v
 }
 
-// DeadLetter writes the current record to the dead-letter topic with reason.
-func DeadLetter(ctx goka.Context, raw []byte, reason error) {
-	ctx.Emit(DeadLettersTopic, ctx.Key(), &codecs.DeadLetter{
-		Group: string(ctx.Group()), Topic: string(ctx.Topic()), Partition: ctx.Partition(),
-		Offset: ctx.Offset(), Key: ctx.Key(), Value: raw, Error: reason.Error(), At: time.Now().UTC(),
-	})
-}
-
 // recoverToDeadLetter turns a handler bug (a runtime error or a non-error
 // panic) into a dead letter. Goka's own failures panic with plain errors and
 // are re-raised so that goka stops the processor as designed.
-func recoverToDeadLetter(ctx goka.Context) {
+func (s *Stream[T]) recoverToDeadLetter(ctx goka.Context) {
 	r := recover()
 	if r == nil {
 		return
@@ -95,7 +88,7 @@ func recoverToDeadLetter(ctx goka.Context) {
 			panic(err)
 		}
 	}
-	DeadLetter(ctx, nil, fmt.Errorf("handler panic: %v", r))
+	s.deadLetter(ctx, nil, fmt.Errorf("handler panic: %v", r))
 }
 
 // poison is what lenient decodes a bad record into.

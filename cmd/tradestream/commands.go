@@ -113,7 +113,8 @@ func serve(ctx context.Context, cfg *Config, sl *slog.Logger, ready func(*app)) 
 }
 
 func catalog(cfg *Config) (*topology.Catalog, error) {
-	tc := topology.Config{Brokers: cfg.brokerList(), ClientID: "tradestream-" + cfg.InstanceID, Partitions: int32(cfg.Partitions)}
+	tc := topology.Config{Brokers: cfg.brokerList(), ClientID: "tradestream-" + cfg.InstanceID,
+		Partitions: int32(cfg.Partitions), Prefix: cfg.TopicPrefix}
 	tc.EnsureDefaults()
 	if err := tc.Validate(); err != nil {
 		return nil, usageErr("%v", err)
@@ -132,7 +133,8 @@ func topicsApplyCmd(ctx context.Context, args []string, stdout io.Writer) error 
 	if cfg.Brokers == "" {
 		return usageErr("topics apply needs --brokers")
 	}
-	cat, err := topology.NewCatalog(topology.Config{Brokers: cfg.brokerList(), Partitions: int32(cfg.Partitions)}, codecs.NewMemoryRegistry())
+	cat, err := topology.NewCatalog(topology.Config{Brokers: cfg.brokerList(), Partitions: int32(cfg.Partitions),
+		Prefix: cfg.TopicPrefix}, codecs.NewMemoryRegistry())
 	if err != nil {
 		return err
 	}
@@ -170,7 +172,7 @@ func schemasCmd(ctx context.Context, sub string, args []string, stdout io.Writer
 		return usageErr("schemas %s needs --registry", sub)
 	}
 	reg := codecs.NewHTTPRegistry(cfg.Registry, 10*time.Second)
-	cat, err := topology.NewCatalog(topology.Config{Brokers: []string{"unused"}}, reg)
+	cat, err := topology.NewCatalog(topology.Config{Brokers: []string{"unused"}, Prefix: cfg.TopicPrefix}, reg)
 	if err != nil {
 		return err
 	}

@@ -37,6 +37,8 @@ type Config struct {
 	APIKeys string
 	// Insecure lets run start without API keys.
 	Insecure bool
+	// TopicPrefix is prepended to every topic and group name. Default: "".
+	TopicPrefix string
 	// Partitions is the partition count of new topics. Default: 12.
 	Partitions int
 	// LogLevel is debug, info, warn or error. Default: info.
@@ -70,6 +72,7 @@ func newFlagSet(name string) *flagSet {
 func (f *flagSet) common() {
 	f.StringVar(&f.cfg.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	f.IntVar(&f.cfg.Partitions, "partitions", 12, "partitions of every topic (when created)")
+	f.StringVar(&f.cfg.TopicPrefix, "topic-prefix", "", "prefix of every topic and group name")
 }
 
 func (f *flagSet) server(defaultStateDir string) {

@@ -13,9 +13,8 @@ import (
 // Define returns the ingest group graph.
 func Define(cat *topology.Catalog) *goka.GroupGraph {
 	p := &processor{cat: cat}
-	return cat.DefineGroup(topology.IngestGroup,
+	return topology.DefineGroup(cat, cat.Ingest,
 		cat.Commands.Input(p.handle),
-		cat.Ingest.Persist(),
 		cat.JobCommands.Output(),
 		cat.Rejects.Output(),
 	)
@@ -27,7 +26,7 @@ type processor struct {
 
 func (p *processor) handle(ctx goka.Context, cmd *codecs.Command) {
 	if cmd.TenantID != ctx.Key() {
-		topology.DeadLetter(ctx, nil, fmt.Errorf("ingest: command %s of tenant %q under key %q", cmd.CommandID, cmd.TenantID, ctx.Key()))
+		p.cat.DeadLetter(ctx, nil, fmt.Errorf("ingest: command %s of tenant %q under key %q", cmd.CommandID, cmd.TenantID, ctx.Key()))
 		return
 	}
 	var st codecs.IngestState

@@ -10,9 +10,8 @@ import (
 // Define returns the jobs group graph.
 func Define(cat *topology.Catalog) *goka.GroupGraph {
 	p := &processor{cat: cat}
-	return cat.DefineGroup(topology.JobsGroup,
+	return topology.DefineGroup(cat, cat.Jobs,
 		cat.JobCommands.Input(p.handle),
-		cat.Jobs.Persist(),
 		cat.Rejects.Output(),
 	)
 }

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tradestream/tradestream/codecs"
+)
+
+// testEnv is a Kafka cluster and registry for end-to-end tests: the embedded
+// kfake broker and srfake registry, or the real broker and registry named by
+// TRADESTREAM_IT_BROKERS and TRADESTREAM_IT_REGISTRY (the integration tier).
+// Each test gets its own topic prefix, so tests never share topics.
+type testEnv struct {
+	brokers, registry, prefix string
+	real                      bool
+}
+
+func newTestEnv(t *testing.T) *testEnv {
+	t.Helper()
+	prefix := fmt.Sprintf("t%d-%d.", time.Now().UnixNano()%1e9, rand.IntN(1e6))
+	if b, r := os.Getenv("TRADESTREAM_IT_BROKERS"), os.Getenv("TRADESTREAM_IT_REGISTRY"); b != "" && r != "" {
+		return &testEnv{brokers: b, registry: r, prefix: prefix, real: true}
+	}
+	emb, err := startEmbedded("127.0.0.1:0", "127.0.0.1:0", "", 12)
+	require.NoError(t, err)
+	t.Cleanup(emb.close)
+	return &testEnv{brokers: emb.brokers()[0], registry: emb.registryURL(), prefix: prefix}
+}
+
+// config is an instance config for this env.
+func (e *testEnv) config(t *testing.T, instance, stateDir string) *Config {
+	return &Config{HTTPAddr: "127.0.0.1:0", Brokers: e.brokers, Registry: e.registry, Processors: "all",
+		StateDir: stateDir, InstanceID: instance, Partitions: 12, TopicPrefix: e.prefix, LogLevel: "warn"}
+}
+
+// instance is one running tradestream instance.
+type instance struct {
+	app  *app
+	url  string
+	stop func() error
+}
+
+// start runs an instance until stopped (or the test ends) and waits until
+// it is ready.
+func (e *testEnv) start(t *testing.T, name, stateDir string) *instance {
+	t.Helper()
+	cfg := e.config(t, name, stateDir)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	started := make(chan *app, 1)
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, log, func(a *app) { started <- a }) }()
+	var a *app
+	select {
+	case a = <-started:
+	case err := <-done:
+		cancel()
+		t.Fatalf("instance %s did not start: %v", name, err)
+	case <-time.After(60 * time.Second):
+		cancel()
+		t.Fatalf("instance %s did not start in 60s", name)
+	}
+	in := &instance{app: a, url: "http://" + a.addr()}
+	stopped := false
+	in.stop = func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(15 * time.Second):
+			return fmt.Errorf("instance %s did not stop within 15s", name)
+		}
+	}
+	t.Cleanup(func() {
+		start := time.Now()
+		if err := in.stop(); err != nil {
+			t.Errorf("stopping %s: %v", name, err)
+		}
+		t.Logf("instance %s stopped in %s", name, time.Since(start))
+	})
+	eventually(t, 60*time.Second, func() bool {
+		resp, err := http.Get(in.url + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, "instance %s ready", name)
+	return in
+}
+
+// post sends a JSON command and returns the status and decoded body.
+func (in *instance) post(t *testing.T, path string, body any, hdr ...string) (int, map[string]any) {
+	t.Helper()
+	b, err := json.Marshal(body)
+	require.NoError(t, err)
+	req, err := http.NewRequest("POST", in.url+path, bytes.NewReader(b))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+// job reads a job view; nil when it is not there (404).
+func (in *instance) job(t *testing.T, tenant, id string) *codecs.Job {
+	t.Helper()
+	resp, err := http.Get(in.url + "/v1/tenants/" + tenant + "/jobs/" + id)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		return nil
+	}
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var j codecs.Job
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&j))
+	return &j
+}
+
+// waitJob waits until the job view satisfies ok.
+func (in *instance) waitJob(t *testing.T, tenant, id string, ok func(*codecs.Job) bool, what string) *codecs.Job {
+	t.Helper()
+	var j *codecs.Job
+	eventually(t, 30*time.Second, func() bool {
+		j = in.job(t, tenant, id)
+		return j != nil && ok(j)
+	}, "job %s/%s: %s", tenant, id, what)
+	return j
+}
+
+func eventually(t *testing.T, within time.Duration, cond func() bool, format string, args ...any) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for "+format, append([]any{within}, args...)...)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func jobBody(id string, startDay int) map[string]any {
+	start := time.Date(2030, 1, startDay, 8, 0, 0, 0, time.UTC)
+	return map[string]any{"id": id, "customer_id": "cust-1", "trade": "plumber", "title": "Leaky tap",
+		"location": map[string]any{"lat": 51.5, "lon": -0.12}, "duration_minutes": 60, "currency": "GBP",
+		"window": map[string]any{"earliest_start": start, "latest_end": start.Add(9 * time.Hour)}}
+}
+
+// postQuiet posts without failing the test: for load that races a shutdown.
+func postQuiet(url string, body any) (int, error) {
+	b, _ := json.Marshal(body)
+	resp, err := http.Post(url, "application/json", bytes.NewReader(b))
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
