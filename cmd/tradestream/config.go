@@ -137,6 +137,9 @@ func (c *Config) validate() error {
 	case c.Tenants < 0 || c.Tradespeople < 0:
 		return usageErr("--tenants and --tradespeople must not be negative")
 	}
+	if _, err := selectGroups(c.Processors); err != nil {
+		return err
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:

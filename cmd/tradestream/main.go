@@ -27,6 +27,7 @@ commands:
   schemas check   check every schema against the registry's compatibility rules
   schemas register  register every schema
   simulate        load generator against any cluster
+  topology        print the processor graph (--format text|mermaid)
 
 Run "tradestream <command> -h" for its flags. Every flag also reads
 TRADESTREAM_<FLAG> from the environment (e.g. TRADESTREAM_BROKERS).
@@ -94,6 +95,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return schemasCmd(ctx, s, r, stdout)
 	case "simulate":
 		return simulateCmd(ctx, rest, stderr)
+	case "topology":
+		return topologyCmd(ctx, rest, stdout)
 	}
 	return usageErr("unknown command %q; try tradestream help", cmd)
 }

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestBadUsageExitsWith2AndOneLineReason(t *testing.T) {
+	cases := map[string][]string{
+		"no command":          nil,
+		"unknown command":     {"fly"},
+		"unknown flag":        {"demo", "--nope"},
+		"run without brokers": {"run", "--insecure"},
+		"run open":            {"run", "--brokers", "x:9092", "--registry", "http://x"},
+		"bad http address":    {"demo", "--http", "nonsense"},
+		"unknown processor":   {"run", "--insecure", "--brokers", "x:9092", "--registry", "http://x", "--processors", "nope"},
+		"topics subcommand":   {"topics", "delete"},
+		"negative rate":       {"simulate", "--brokers", "x:1", "--registry", "http://x", "--rate", "-1"},
+		"demo open on a LAN":  {"demo", "--http", "0.0.0.0:8080"},
+	}
+	for name, args := range cases {
+		t.Run(name, func(t *testing.T) {
+			code, _, stderr := runCLI(t, args...)
+			assert.Equal(t, 2, code)
+			assert.Equal(t, 1, strings.Count(stderr, "\n"), "one line: %q", stderr)
+			assert.True(t, strings.HasPrefix(stderr, "tradestream: "), stderr)
+		})
+	}
+}
+
+func TestEnvironmentFillsFlagsNotGiven(t *testing.T) {
+	t.Setenv("TRADESTREAM_BROKERS", "a:1,b:2")
+	t.Setenv("TRADESTREAM_PARTITIONS", "6")
+	f := newFlagSet("x")
+	f.common()
+	f.cluster()
+	cfg, err := f.parse([]string{"--partitions", "3"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a:1", "b:2"}, cfg.brokerList())
+	assert.Equal(t, 3, cfg.Partitions, "a flag on the command line wins over the environment")
+
+	t.Setenv("TRADESTREAM_LOG_LEVEL", "loud")
+	_, err = newFlagSetWithCommon().parse(nil)
+	assert.ErrorIs(t, err, errUsage)
+}
+
+func newFlagSetWithCommon() *flagSet {
+	f := newFlagSet("x")
+	f.common()
+	return f
+}
+
+func TestAPIKeysFileIsValidated(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	require.NoError(t, os.WriteFile(bad, []byte(`[{"key":"k","tenant":"acme","role":"root"}]`), 0o600))
+	_, err := loadKeys(bad)
+	assert.ErrorIs(t, err, errUsage)
+	good := filepath.Join(dir, "good.json")
+	require.NoError(t, os.WriteFile(good, []byte(`[{"key":"k","tenant":"acme","role":"service"}]`), 0o600))
+	kr, err := loadKeys(good)
+	require.NoError(t, err)
+	assert.NotNil(t, kr)
+}
+
+func TestTopicsApplyIsIdempotent(t *testing.T) {
+	env := newTestEnv(t)
+	args := []string{"topics", "apply", "--brokers", env.brokers, "--topic-prefix", env.prefix}
+	code, out, stderr := runCLI(t, args...)
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, 6, strings.Count(out, "created "), out)
+	code, out, stderr = runCLI(t, args...)
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, 0, strings.Count(out, "created "), out)
+	assert.Equal(t, 6, strings.Count(out, "ok "), out)
+
+	code, out, _ = runCLI(t, append(args, "--partitions", "4")...)
+	assert.Equal(t, 1, code, "a partition count that differs from the cluster is drift")
+	assert.Contains(t, out, "partitions: want 4, have 12")
+}
+
+func TestTopologyPrintsMermaid(t *testing.T) {
+	code, out, _ := runCLI(t, "topology", "--format", "mermaid")
+	require.Equal(t, 0, code)
+	assert.True(t, strings.HasPrefix(out, "flowchart LR\n"))
+	assert.Contains(t, out, "tradestream_commands([tradestream.commands]) --> tradestream_ingest")
+}
