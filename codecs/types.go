@@ -31,6 +31,9 @@ type Command struct {
 	TenantID       string    `avro:"tenant_id"`
 	Kind           string    `avro:"kind"`
 	JobID          string    `avro:"job_id"`
+	TradespersonID string    `avro:"tradesperson_id"`
+	PromoCode      string    `avro:"promo_code"`
+	PaymentID      string    `avro:"payment_id"`
 	AcceptedAt     time.Time `avro:"accepted_at"`
 	IdempotencyKey string    `avro:"idempotency_key"`
 	Source         string    `avro:"source"`
@@ -42,6 +45,15 @@ type Command struct {
 	CancelJob     *CancelJob     `avro:"cancel_job"`
 	RescheduleJob *RescheduleJob `avro:"reschedule_job"`
 	SetJobStatus  *SetJobStatus  `avro:"set_job_status"`
+
+	UpsertTradesperson *UpsertTradesperson `avro:"upsert_tradesperson"`
+	SubmitBid          *SubmitBid          `avro:"submit_bid"`
+	AcceptBid          *AcceptBid          `avro:"accept_bid"`
+	UpsertPromo        *UpsertPromo        `avro:"upsert_promo"`
+	SetPricing         *SetPricing         `avro:"set_pricing"`
+	PaymentEvent       *PaymentEvent       `avro:"payment_event"`
+	// Promo is set on internal reprice commands: the promo's new state.
+	Promo *Promo `avro:"promo"`
 }
 
 // PostJob creates a job.

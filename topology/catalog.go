@@ -17,8 +17,18 @@ const (
 	RejectsTopic     goka.Stream = "tradestream.rejects"
 	DeadLettersTopic goka.Stream = "tradestream.dead-letters"
 
-	IngestGroup goka.Group = "tradestream.ingest"
-	JobsGroup   goka.Group = "tradestream.jobs"
+	TradespersonCommandsTopic goka.Stream = "tradestream.tradesperson-commands"
+	PricingCommandsTopic      goka.Stream = "tradestream.pricing-commands"
+	PromoCommandsTopic        goka.Stream = "tradestream.promo-commands"
+	PaymentCommandsTopic      goka.Stream = "tradestream.payment-commands"
+	PaymentsLedgerTopic       goka.Stream = "tradestream.payments-ledger"
+
+	IngestGroup       goka.Group = "tradestream.ingest"
+	JobsGroup         goka.Group = "tradestream.jobs"
+	TradespeopleGroup goka.Group = "tradestream.tradespeople"
+	PricingGroup      goka.Group = "tradestream.pricing"
+	PromosGroup       goka.Group = "tradestream.promos"
+	PaymentsGroup     goka.Group = "tradestream.payments"
 )
 
 // Cleanup policies.
@@ -60,10 +70,32 @@ type Catalog struct {
 	// DeadLetters carries records no processor could handle, keyed like
 	// their source.
 	DeadLetters *Stream[codecs.DeadLetter]
+	// TradespersonCommands carries tradesperson commands keyed "<tenant>/<id>".
+	TradespersonCommands *Stream[codecs.Command]
+	// PricingCommands carries tenant pricing commands and open-quote
+	// tracking, keyed by tenant.
+	PricingCommands *Stream[codecs.Command]
+	// PromoCommands carries promo commands, redemptions and open-quote
+	// tracking, keyed "<tenant>/<code>".
+	PromoCommands *Stream[codecs.Command]
+	// PaymentCommands carries payment events keyed "<tenant>/<payment>".
+	PaymentCommands *Stream[codecs.Command]
+	// PaymentsLedger is the append-only history of payment events, keyed
+	// by tenant, for insights.
+	PaymentsLedger *Stream[codecs.LedgerEntry]
 	// Ingest is the ingest group's table: per-tenant sequencing state.
 	Ingest *Table[codecs.IngestState]
 	// Jobs is the job group's table: the job view, keyed "<tenant>/<job>".
 	Jobs *Table[codecs.Job]
+	// Tradespeople is the profiles table, keyed "<tenant>/<id>".
+	Tradespeople *Table[codecs.Tradesperson]
+	// Pricing is the tenants' pricing, keyed by tenant.
+	Pricing *Table[codecs.TenantPricing]
+	// Promos is the promo codes, keyed "<tenant>/<code>".
+	Promos *Table[codecs.Promo]
+	// Payments is the latest state of each unsettled payment, keyed
+	// "<tenant>/<payment>"; settling deletes the key with a tombstone.
+	Payments *Table[codecs.Payment]
 
 	cfg   Config
 	specs []Spec
@@ -79,8 +111,17 @@ func NewCatalog(cfg Config, reg codecs.Registry) (*Catalog, error) {
 	c.Commands = stream[codecs.Command](&b, CommandsTopic, "command", "tenant_id", "")
 	c.JobCommands = stream[codecs.Command](&b, JobCommandsTopic, "command", "tenant_id/job_id", IngestGroup)
 	c.Rejects = stream[codecs.Rejection](&b, RejectsTopic, "rejection", "tenant_id", "")
+	c.TradespersonCommands = stream[codecs.Command](&b, TradespersonCommandsTopic, "command", "tenant_id/tradesperson_id", IngestGroup)
+	c.PricingCommands = stream[codecs.Command](&b, PricingCommandsTopic, "command", "tenant_id", "")
+	c.PromoCommands = stream[codecs.Command](&b, PromoCommandsTopic, "command", "tenant_id/code", "")
+	c.PaymentCommands = stream[codecs.Command](&b, PaymentCommandsTopic, "command", "tenant_id/payment_id", IngestGroup)
+	c.PaymentsLedger = stream[codecs.LedgerEntry](&b, PaymentsLedgerTopic, "ledger_entry", "tenant_id", PaymentsGroup)
 	c.Ingest = table[codecs.IngestState](&b, IngestGroup, "ingest_state", "tenant_id")
 	c.Jobs = table[codecs.Job](&b, JobsGroup, "job", "tenant_id/job_id")
+	c.Tradespeople = table[codecs.Tradesperson](&b, TradespeopleGroup, "tradesperson", "tenant_id/tradesperson_id")
+	c.Pricing = table[codecs.TenantPricing](&b, PricingGroup, "tenant_pricing", "tenant_id")
+	c.Promos = table[codecs.Promo](&b, PromosGroup, "promo", "tenant_id/code")
+	c.Payments = table[codecs.Payment](&b, PaymentsGroup, "payment", "tenant_id/payment_id")
 	if b.err != nil {
 		return nil, b.err
 	}

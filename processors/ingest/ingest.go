@@ -12,16 +12,24 @@ import (
 
 // Define returns the ingest group graph.
 func Define(cat *topology.Catalog) *goka.GroupGraph {
-	p := &processor{cat: cat}
+	p := &processor{cat: cat, streams: map[Owner]*topology.Stream[codecs.Command]{
+		Jobs: cat.JobCommands, Tradespeople: cat.TradespersonCommands, Pricing: cat.PricingCommands,
+		Promos: cat.PromoCommands, Payments: cat.PaymentCommands,
+	}}
 	return topology.DefineGroup(cat, cat.Ingest,
 		cat.Commands.Input(p.handle),
 		cat.JobCommands.Output(),
+		cat.TradespersonCommands.Output(),
+		cat.PricingCommands.Output(),
+		cat.PromoCommands.Output(),
+		cat.PaymentCommands.Output(),
 		cat.Rejects.Output(),
 	)
 }
 
 type processor struct {
-	cat *topology.Catalog
+	cat     *topology.Catalog
+	streams map[Owner]*topology.Stream[codecs.Command]
 }
 
 func (p *processor) handle(ctx goka.Context, cmd *codecs.Command) {
@@ -38,8 +46,9 @@ func (p *processor) handle(ctx goka.Context, cmd *codecs.Command) {
 		p.cat.Ingest.Set(ctx, &next) // only keyed commands change the state
 	}
 	switch outcome {
-	case Route:
-		p.cat.JobCommands.Emit(ctx, RouteKey(cmd), cmd)
+	case Forward:
+		owner, key := Route(cmd)
+		p.streams[owner].Emit(ctx, key, cmd)
 	case Duplicate:
 		slog.Debug("ingest: repeated idempotency key", "tenant", cmd.TenantID, "key", cmd.IdempotencyKey)
 	case Unroutable:

@@ -17,8 +17,8 @@ type Outcome int
 
 // Outcomes of Sequence.
 const (
-	// Route means the command is sequenced and goes to its owner.
-	Route Outcome = iota
+	// Forward means the command is sequenced and goes to its owner.
+	Forward Outcome = iota
 	// Duplicate means the Idempotency-Key was already used: no effect.
 	Duplicate
 	// Unroutable means no group owns the command kind.
@@ -51,22 +51,50 @@ func Sequence(st codecs.IngestState, cmd *codecs.Command, offset int64) (codecs.
 			st.Keys = append([]codecs.IdempotencyEntry(nil), st.Keys[len(st.Keys)-MaxKeys:]...)
 		}
 	}
-	if RouteKey(cmd) == "" {
+	if owner, _ := Route(cmd); owner == NoOwner {
 		return st, Unroutable
 	}
-	return st, Route
+	return st, Forward
 }
 
-// RouteKey is the key the command is routed under, or "" when no group owns it.
-func RouteKey(cmd *codecs.Command) string {
+// Owner names the group a command is routed to.
+type Owner int
+
+// Owners of commands.
+const (
+	NoOwner Owner = iota
+	Jobs
+	Tradespeople
+	Pricing
+	Promos
+	Payments
+)
+
+// Route returns the owning group of cmd and the key it is routed under, or
+// NoOwner when no group owns the command or it lacks its entity id.
+func Route(cmd *codecs.Command) (Owner, string) {
+	t := cmd.TenantID
 	switch cmd.Kind {
-	case codecs.KindPostJob, codecs.KindCancelJob, codecs.KindRescheduleJob, codecs.KindSetJobStatus:
-		if cmd.JobID == "" {
-			return ""
-		}
-		return JobKey(cmd.TenantID, cmd.JobID)
+	case codecs.KindPostJob, codecs.KindCancelJob, codecs.KindRescheduleJob, codecs.KindSetJobStatus,
+		codecs.KindSubmitBid, codecs.KindAcceptBid:
+		return owned(Jobs, t, cmd.JobID)
+	case codecs.KindUpsertTradesperson:
+		return owned(Tradespeople, t, cmd.TradespersonID)
+	case codecs.KindSetPricing:
+		return Pricing, t
+	case codecs.KindUpsertPromo:
+		return owned(Promos, t, cmd.PromoCode)
+	case codecs.KindPaymentEvent:
+		return owned(Payments, t, cmd.PaymentID)
 	}
-	return ""
+	return NoOwner, ""
+}
+
+func owned(o Owner, tenant, id string) (Owner, string) {
+	if id == "" {
+		return NoOwner, ""
+	}
+	return o, tenant + "/" + id
 }
 
 // JobKey is the key of a job in every job-keyed topic and table.

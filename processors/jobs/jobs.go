@@ -7,12 +7,18 @@ import (
 	"github.com/tradestream/tradestream/topology"
 )
 
-// Define returns the jobs group graph.
+// Define returns the jobs group graph: job commands joined with the
+// tenants' pricing, the promo codes and the tradespeople by lookup.
 func Define(cat *topology.Catalog) *goka.GroupGraph {
 	p := &processor{cat: cat}
 	return topology.DefineGroup(cat, cat.Jobs,
 		cat.JobCommands.Input(p.handle),
+		cat.Pricing.Lookup(),
+		cat.Promos.Lookup(),
+		cat.Tradespeople.Lookup(),
 		cat.Rejects.Output(),
+		cat.PricingCommands.Output(),
+		cat.PromoCommands.Output(),
 	)
 }
 
@@ -22,11 +28,38 @@ type processor struct {
 
 func (p *processor) handle(ctx goka.Context, cmd *codecs.Command) {
 	cur := p.cat.Jobs.Get(ctx)
-	next, rej := Apply(cur, cmd)
-	if next != nil && next != cur {
-		p.cat.Jobs.Set(ctx, next)
+	res := Apply(cur, cmd, p.env(ctx, cur, cmd))
+	if res.Job != nil && res.Job != cur {
+		p.cat.Jobs.Set(ctx, res.Job)
 	}
-	if rej != nil {
-		p.cat.Rejects.Emit(ctx, cmd.TenantID, rej)
+	if res.Rejection != nil {
+		p.cat.Rejects.Emit(ctx, cmd.TenantID, res.Rejection)
 	}
+	for _, e := range res.Effects {
+		out := &codecs.Command{CommandID: cmd.CommandID + "/" + e.Kind, TenantID: cmd.TenantID, Kind: e.Kind,
+			JobID: res.Job.ID, PromoCode: deref(res.Job.PromoCode), AcceptedAt: cmd.AcceptedAt, Source: codecs.SourceInternal}
+		if e.ToPromo {
+			p.cat.PromoCommands.Emit(ctx, cmd.TenantID+"/"+out.PromoCode, out)
+		} else {
+			p.cat.PricingCommands.Emit(ctx, cmd.TenantID, out)
+		}
+	}
+}
+
+// env reads what the command needs from the looked-up tables.
+func (p *processor) env(ctx goka.Context, job *codecs.Job, cmd *codecs.Command) Env {
+	env := Env{Pricing: PricingOf(p.cat.Pricing.LookupKey(ctx, cmd.TenantID))}
+	code := ""
+	if job != nil {
+		code = deref(job.PromoCode)
+	} else if cmd.PostJob != nil {
+		code = cmd.PostJob.PromoCode
+	}
+	if code != "" {
+		env.Promo = p.cat.Promos.LookupKey(ctx, cmd.TenantID+"/"+code)
+	}
+	if cmd.SubmitBid != nil {
+		env.Tradesperson = p.cat.Tradespeople.LookupKey(ctx, cmd.TenantID+"/"+cmd.SubmitBid.TradespersonID)
+	}
+	return env
 }

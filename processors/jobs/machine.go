@@ -25,15 +25,49 @@ var fieldOrder = map[string][]string{
 	codecs.StatusCompleted: {codecs.StatusOnSite},
 }
 
-// Apply applies cmd to job (nil when the job does not exist yet). It returns
-// the new job state (nil when nothing is stored) and the rejection, if a rule
-// refused the command. Apply never modifies its arguments.
-func Apply(job *codecs.Job, cmd *codecs.Command) (*codecs.Job, *codecs.Rejection) {
-	if job != nil && cmd.Seq <= job.Seq {
-		return job, nil // redelivery: already applied
+// Env is what Apply reads besides the job: other groups' tables as the
+// processor sees them now.
+type Env struct {
+	// Pricing is the tenant's pricing (defaults when unset).
+	Pricing Pricing
+	// Promo is the state of the job's promo code; nil when none or unknown.
+	Promo *codecs.Promo
+	// Tradesperson is the bidder of a submit_bid; nil when unknown.
+	Tradesperson *codecs.Tradesperson
+}
+
+// Effect is an internal command Apply asks the processor to send.
+type Effect struct {
+	// Kind is codecs.KindTrackOpenJob, KindUntrackOpenJob or KindRedeemPromo.
+	Kind string
+	// ToPromo sends it to the promo group (key "<tenant>/<code>"); otherwise
+	// it goes to the pricing group (key tenant).
+	ToPromo bool
+}
+
+// Result is the outcome of Apply.
+type Result struct {
+	// Job is the new state; nil when nothing is stored.
+	Job *codecs.Job
+	// Rejection is set when a rule refused the command.
+	Rejection *codecs.Rejection
+	// Effects are the internal commands to send.
+	Effects []Effect
+}
+
+// Apply applies cmd to job (nil when the job does not exist yet). Apply
+// never modifies its arguments. A client command whose sequence number is
+// not above the job's is a redelivery: the job is returned unchanged.
+func Apply(job *codecs.Job, cmd *codecs.Command, env Env) Result {
+	internal := cmd.Source == codecs.SourceInternal
+	if job != nil && !internal && cmd.Seq <= job.Seq {
+		return Result{Job: job} // redelivery: already applied
 	}
 	if job == nil && cmd.Kind != codecs.KindPostJob {
-		return nil, reject(cmd, CodeNotFound, "job "+cmd.JobID+" does not exist")
+		if internal {
+			return Result{}
+		}
+		return Result{Rejection: reject(cmd, CodeNotFound, "job "+cmd.JobID+" does not exist")}
 	}
 	var (
 		next *codecs.Job
@@ -48,20 +82,63 @@ func Apply(job *codecs.Job, cmd *codecs.Command) (*codecs.Job, *codecs.Rejection
 		next, rej = reschedule(clone(job), cmd)
 	case codecs.KindSetJobStatus:
 		next, rej = setStatus(clone(job), cmd)
+	case codecs.KindSubmitBid:
+		next, rej = submitBid(clone(job), cmd, env)
+	case codecs.KindAcceptBid:
+		next, rej = acceptBid(clone(job), cmd, env)
+	case codecs.KindReprice:
+		next = reprice(clone(job), cmd, env)
+	case codecs.KindPromoRefused:
+		next = promoRefused(clone(job), cmd, env)
 	default:
 		rej = reject(cmd, CodeInvalid, "jobs cannot handle command kind "+cmd.Kind)
 	}
 	if rej != nil {
 		if job == nil {
-			return nil, rej
+			return Result{Rejection: rej}
 		}
 		next = clone(job)
 		next.LastRejection = rej
 	}
-	next.Seq = cmd.Seq
+	if next == nil { // an internal command with nothing to change
+		return Result{Job: job}
+	}
+	if !internal {
+		next.Seq = cmd.Seq
+	}
 	next.Version++
 	next.UpdatedAt = cmd.AcceptedAt
-	return next, rej
+	return Result{Job: next, Rejection: rej, Effects: effects(job, next, cmd)}
+}
+
+// effects tracks the job in the pricing and promo groups while it has open
+// quotes, and redeems the promo when an accepted quote applied it.
+func effects(before, after *codecs.Job, cmd *codecs.Command) []Effect {
+	var out []Effect
+	wasOpen, isOpen := hasOpenQuotes(before), hasOpenQuotes(after)
+	hasPromo := after.PromoCode != nil
+	if wasOpen != isOpen {
+		kind := codecs.KindUntrackOpenJob
+		if isOpen {
+			kind = codecs.KindTrackOpenJob
+		}
+		out = append(out, Effect{Kind: kind})
+		if hasPromo {
+			out = append(out, Effect{Kind: kind, ToPromo: true})
+		}
+	}
+	if cmd.Kind == codecs.KindAcceptBid && after.Quote != nil && after.Quote.PromoApplied &&
+		(before == nil || before.Quote == nil) {
+		out = append(out, Effect{Kind: codecs.KindRedeemPromo, ToPromo: true})
+	}
+	return out
+}
+
+func hasOpenQuotes(j *codecs.Job) bool {
+	if j == nil || (j.Status != codecs.StatusPosted && j.Status != codecs.StatusBidding) {
+		return false
+	}
+	return slices.ContainsFunc(j.Bids, func(b codecs.Bid) bool { return b.Status == BidOpen })
 }
 
 func post(job *codecs.Job, cmd *codecs.Command) (*codecs.Job, *codecs.Rejection) {

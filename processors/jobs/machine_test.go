@@ -31,7 +31,8 @@ func cancelCmd(seq int64) *codecs.Command {
 }
 
 func TestPostCreatesAPostedJob(t *testing.T) {
-	j, rej := Apply(nil, postCmd(1))
+	r := Apply(nil, postCmd(1), Env{})
+	j, rej := r.Job, r.Rejection
 	require.Nil(t, rej)
 	assert.Equal(t, codecs.StatusPosted, j.Status)
 	assert.Equal(t, "bid", j.Mode, "mode defaults to bid")
@@ -41,19 +42,21 @@ func TestPostCreatesAPostedJob(t *testing.T) {
 }
 
 func TestRedeliveredCommandHasNoSecondEffect(t *testing.T) {
-	j, _ := Apply(nil, postCmd(1))
-	j2, _ := Apply(j, cancelCmd(2))
-	again, rej := Apply(j2, cancelCmd(2))
+	j := Apply(nil, postCmd(1), Env{}).Job
+	j2 := Apply(j, cancelCmd(2), Env{}).Job
+	r := Apply(j2, cancelCmd(2), Env{})
+	again, rej := r.Job, r.Rejection
 	assert.Nil(t, rej, "a redelivery is not rejected")
 	assert.Same(t, j2, again)
-	stale, rej := Apply(j2, postCmd(1))
+	r = Apply(j2, postCmd(1), Env{})
+	stale, rej := r.Job, r.Rejection
 	assert.Nil(t, rej)
 	assert.Same(t, j2, stale)
 }
 
 func TestTransitions(t *testing.T) {
 	booked := func() *codecs.Job {
-		j, _ := Apply(nil, postCmd(1))
+		j := Apply(nil, postCmd(1), Env{}).Job
 		j.Status = codecs.StatusBooked
 		return j
 	}
@@ -65,17 +68,18 @@ func TestTransitions(t *testing.T) {
 		code   string
 	}{
 		{"post twice conflicts", booked, postCmd(5), codecs.StatusBooked, CodeConflict},
-		{"cancel a posted job", func() *codecs.Job { j, _ := Apply(nil, postCmd(1)); return j }, cancelCmd(2), codecs.StatusCancelled, ""},
+		{"cancel a posted job", func() *codecs.Job { j := Apply(nil, postCmd(1), Env{}).Job; return j }, cancelCmd(2), codecs.StatusCancelled, ""},
 		{"cancel a booked job", booked, cancelCmd(2), codecs.StatusCancelled, ""},
 		{"en_route from booked", booked, statusCmd(2, codecs.StatusEnRoute), codecs.StatusEnRoute, ""},
 		{"completed needs on_site", booked, statusCmd(2, codecs.StatusCompleted), codecs.StatusBooked, CodeInvalidTransition},
-		{"en_route needs booking", func() *codecs.Job { j, _ := Apply(nil, postCmd(1)); return j }, statusCmd(2, codecs.StatusEnRoute), codecs.StatusPosted, CodeInvalidTransition},
+		{"en_route needs booking", func() *codecs.Job { j := Apply(nil, postCmd(1), Env{}).Job; return j }, statusCmd(2, codecs.StatusEnRoute), codecs.StatusPosted, CodeInvalidTransition},
 		{"unknown status", booked, statusCmd(2, "teleported"), codecs.StatusBooked, CodeInvalid},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			start := tc.start()
-			j, rej := Apply(start, tc.cmd)
+			r := Apply(start, tc.cmd, Env{})
+			j, rej := r.Job, r.Rejection
 			require.NotNil(t, j)
 			assert.Equal(t, tc.status, j.Status)
 			if tc.code == "" {
@@ -92,33 +96,36 @@ func TestTransitions(t *testing.T) {
 }
 
 func TestFullFieldLifecycle(t *testing.T) {
-	j, _ := Apply(nil, postCmd(1))
+	j := Apply(nil, postCmd(1), Env{}).Job
 	j.Status = codecs.StatusBooked
 	for i, s := range []string{codecs.StatusEnRoute, codecs.StatusOnSite, codecs.StatusCompleted} {
 		var rej *codecs.Rejection
-		j, rej = Apply(j, statusCmd(int64(i+2), s))
+		r := Apply(j, statusCmd(int64(i+2), s), Env{})
+		j, rej = r.Job, r.Rejection
 		require.Nil(t, rej, s)
 	}
 	assert.Equal(t, codecs.StatusCompleted, j.Status)
-	_, rej := Apply(j, cancelCmd(9))
+	rej := Apply(j, cancelCmd(9), Env{}).Rejection
 	require.NotNil(t, rej, "a completed job cannot be cancelled")
 	assert.Equal(t, CodeInvalidTransition, rej.Code)
 }
 
 func TestCommandOnUnknownJobIsRejectedWithoutState(t *testing.T) {
-	j, rej := Apply(nil, cancelCmd(3))
+	r := Apply(nil, cancelCmd(3), Env{})
+	j, rej := r.Job, r.Rejection
 	assert.Nil(t, j)
 	require.NotNil(t, rej)
 	assert.Equal(t, CodeNotFound, rej.Code)
 }
 
 func TestRescheduleOfBookedJobAsksForANewBooking(t *testing.T) {
-	j, _ := Apply(nil, postCmd(1))
+	j := Apply(nil, postCmd(1), Env{}).Job
 	j.Status = codecs.StatusBooked
 	j.Appointment = &codecs.Appointment{Start: t0, End: t0.Add(time.Hour)}
 	w := codecs.Window{EarliestStart: t0.Add(24 * time.Hour), LatestEnd: t0.Add(30 * time.Hour)}
-	next, rej := Apply(j, &codecs.Command{CommandID: "r", TenantID: "acme", JobID: "j1", Kind: codecs.KindRescheduleJob,
-		Seq: 2, AcceptedAt: t0, RescheduleJob: &codecs.RescheduleJob{Window: w}})
+	r := Apply(j, &codecs.Command{CommandID: "r", TenantID: "acme", JobID: "j1", Kind: codecs.KindRescheduleJob,
+		Seq: 2, AcceptedAt: t0, RescheduleJob: &codecs.RescheduleJob{Window: w}}, Env{})
+	next, rej := r.Job, r.Rejection
 	require.Nil(t, rej)
 	assert.Equal(t, w, next.Window)
 	assert.Equal(t, codecs.StatusBooking, next.Status)
@@ -129,7 +136,8 @@ func TestRescheduleOfBookedJobAsksForANewBooking(t *testing.T) {
 func TestJobCannotDependOnItself(t *testing.T) {
 	c := postCmd(1)
 	c.PostJob.DependsOn = []string{"j1"}
-	j, rej := Apply(nil, c)
+	r := Apply(nil, c, Env{})
+	j, rej := r.Job, r.Rejection
 	assert.Nil(t, j)
 	require.NotNil(t, rej)
 	assert.Equal(t, CodeInvalid, rej.Code)

@@ -1,0 +1,97 @@
+package jobs
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tradestream/tradestream/codecs"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+func lines(amounts ...int64) []codecs.QuoteLine {
+	var out []codecs.QuoteLine
+	for _, a := range amounts {
+		out = append(out, codecs.QuoteLine{Kind: "labor", AmountMinor: a})
+	}
+	return out
+}
+
+func TestPriceByTheContract(t *testing.T) {
+	at := t0
+	percent := &codecs.Promo{Code: "TEN", PercentOff: ptr(int32(10)), Active: true, ValidFrom: at.Add(-time.Hour), ValidTo: at.Add(time.Hour)}
+	amount := &codecs.Promo{Code: "FIVER", AmountOffMinor: ptr(int64(500)), Active: true, ValidFrom: at.Add(-time.Hour), ValidTo: at.Add(time.Hour)}
+	huge := &codecs.Promo{Code: "ALL", AmountOffMinor: ptr(int64(1_000_000)), Active: true, ValidFrom: at.Add(-time.Hour), ValidTo: at.Add(time.Hour)}
+	cases := []struct {
+		name  string
+		lines []codecs.QuoteLine
+		p     Pricing
+		code  string
+		promo *codecs.Promo
+		want  codecs.Quote
+	}{
+		{"defaults: 15% fee, no tax", lines(10000, 2345), Pricing{0, 1500}, "", nil,
+			codecs.Quote{SubtotalMinor: 12345, TaxMinor: 0, TotalMinor: 12345, PlatformFeeMinor: 1852, PayoutMinor: 10493}},
+		{"percent promo rounds half away from zero", lines(12345), Pricing{2000, 1500}, "TEN", percent,
+			// discount 1234.5 → 1235; taxable 11110; tax 2222; fee 1666.5 → 1667
+			codecs.Quote{SubtotalMinor: 12345, DiscountMinor: 1235, TaxMinor: 2222, TotalMinor: 13332, PlatformFeeMinor: 1667, PayoutMinor: 9443, PromoApplied: true}},
+		{"amount promo", lines(10000), Pricing{0, 0}, "FIVER", amount,
+			codecs.Quote{SubtotalMinor: 10000, DiscountMinor: 500, TotalMinor: 9500, PayoutMinor: 9500, PromoApplied: true}},
+		{"amount promo capped at the subtotal", lines(300), Pricing{2000, 1500}, "ALL", huge,
+			codecs.Quote{SubtotalMinor: 300, DiscountMinor: 300, PromoApplied: true}},
+		{"unknown promo code", lines(1000), Pricing{0, 1000}, "NOPE", nil,
+			codecs.Quote{SubtotalMinor: 1000, TotalMinor: 1000, PlatformFeeMinor: 100, PayoutMinor: 900}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.want.Currency, tc.want.PromoCode = "EUR", tc.code
+			assert.Equal(t, tc.want, Price(tc.lines, "EUR", tc.p, tc.code, tc.promo, "j1", at))
+		})
+	}
+}
+
+func TestPromoAppliesOnlyInItsWindowAndBelowMaxRedemptions(t *testing.T) {
+	p := &codecs.Promo{Active: true, ValidFrom: t0, ValidTo: t0.Add(time.Hour), MaxRedemptions: ptr(int32(2)), Redeemed: []string{"a"}}
+	assert.True(t, PromoApplies(p, "j", t0), "valid_from is inclusive")
+	assert.False(t, PromoApplies(p, "j", t0.Add(time.Hour)), "valid_to is exclusive")
+	assert.False(t, PromoApplies(p, "j", t0.Add(-time.Second)))
+	p.Redeemed = []string{"a", "b"}
+	assert.False(t, PromoApplies(p, "j", t0), "max redemptions reached")
+	assert.True(t, PromoApplies(p, "b", t0), "a job that redeemed it keeps it")
+	p.Active = false
+	assert.False(t, PromoApplies(p, "b", t0))
+}
+
+// TestQuotesAlwaysReconcile is a property test over random quotes.
+func TestQuotesAlwaysReconcile(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	for i := range 20000 {
+		n := 1 + rng.IntN(5)
+		ls := make([]codecs.QuoteLine, n)
+		for j := range ls {
+			ls[j].AmountMinor = rng.Int64N(MaxSubtotalMinor / 5)
+			if rng.IntN(4) == 0 {
+				ls[j].AmountMinor = rng.Int64N(1000)
+			}
+		}
+		p := Pricing{rng.Int64N(10001), rng.Int64N(10001)}
+		promo := &codecs.Promo{Active: true, ValidFrom: t0, ValidTo: t0.Add(time.Hour)}
+		if rng.IntN(2) == 0 {
+			promo.PercentOff = ptr(int32(rng.IntN(101)))
+		} else {
+			promo.AmountOffMinor = ptr(rng.Int64N(MaxSubtotalMinor))
+		}
+		q := Price(ls, "EUR", p, "P", promo, "j", t0)
+		taxable := q.SubtotalMinor - q.DiscountMinor
+		require.Equal(t, taxable+q.TaxMinor, q.TotalMinor, "case %d", i)
+		require.Equal(t, taxable, q.PayoutMinor+q.PlatformFeeMinor, "case %d", i)
+		for _, v := range []int64{q.SubtotalMinor, q.DiscountMinor, taxable, q.TaxMinor, q.TotalMinor, q.PlatformFeeMinor, q.PayoutMinor} {
+			require.GreaterOrEqual(t, v, int64(0), "case %d: %+v", i, q)
+		}
+		require.LessOrEqual(t, q.DiscountMinor, q.SubtotalMinor)
+	}
+}
