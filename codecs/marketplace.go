@@ -28,6 +28,16 @@ const (
 	// KindReprice tells a job to re-price its open quotes; it carries the
 	// new SetPricing or Promo.
 	KindReprice = "reprice"
+	// KindRecordRejection shows another group's rejection in the job view.
+	KindRecordRejection = "record_rejection"
+)
+
+// Payment events and states.
+const (
+	PaymentAuthorized = "authorized"
+	PaymentCaptured   = "captured"
+	PaymentRefunded   = "refunded"
+	PaymentSettled    = "settled"
 )
 
 // WorkingHours is one weekly working interval in UTC: Weekday 0 (Sunday) to

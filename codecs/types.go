@@ -54,6 +54,9 @@ type Command struct {
 	PaymentEvent       *PaymentEvent       `avro:"payment_event"`
 	// Promo is set on internal reprice commands: the promo's new state.
 	Promo *Promo `avro:"promo"`
+	// Rejection is set on internal record_rejection commands: another
+	// group refused a command about the job.
+	Rejection *Rejection `avro:"rejection"`
 }
 
 // PostJob creates a job.

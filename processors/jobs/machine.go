@@ -90,6 +90,8 @@ func Apply(job *codecs.Job, cmd *codecs.Command, env Env) Result {
 		next = reprice(clone(job), cmd, env)
 	case codecs.KindPromoRefused:
 		next = promoRefused(clone(job), cmd, env)
+	case codecs.KindRecordRejection:
+		next = recordRejection(clone(job), cmd)
 	default:
 		rej = reject(cmd, CodeInvalid, "jobs cannot handle command kind "+cmd.Kind)
 	}
@@ -244,4 +246,15 @@ func optional(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// recordRejection shows a rejection from another group (payments, promos)
+// in the job view; repeating it changes nothing.
+func recordRejection(j *codecs.Job, cmd *codecs.Command) *codecs.Job {
+	if cmd.Rejection == nil || (j.LastRejection != nil && *j.LastRejection == *cmd.Rejection) {
+		return nil
+	}
+	r := *cmd.Rejection
+	j.LastRejection = &r
+	return j
 }

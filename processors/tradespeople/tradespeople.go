@@ -1,0 +1,66 @@
+// Package tradespeople is the processor group that owns tradespeople's
+// profiles, keyed "<tenant>/<id>". Profiles come from the HTTP API and from
+// CDC; a removal deletes the key with a tombstone.
+package tradespeople
+
+import (
+	"slices"
+
+	"github.com/lovoo/goka"
+
+	"github.com/tradestream/tradestream/codecs"
+	"github.com/tradestream/tradestream/topology"
+)
+
+// Define returns the tradespeople group graph.
+func Define(cat *topology.Catalog) *goka.GroupGraph {
+	p := &processor{cat: cat}
+	return topology.DefineGroup(cat, cat.Tradespeople, cat.TradespersonCommands.Input(p.handle))
+}
+
+type processor struct{ cat *topology.Catalog }
+
+func (p *processor) handle(ctx goka.Context, cmd *codecs.Command) {
+	next, del := Apply(p.cat.Tradespeople.Get(ctx), cmd)
+	switch {
+	case del:
+		ctx.Delete()
+	case next != nil:
+		p.cat.Tradespeople.Set(ctx, next)
+	}
+}
+
+// DefaultWorkingHours are Monday to Friday, 08:00–18:00 UTC.
+func DefaultWorkingHours() []codecs.WorkingHours {
+	out := make([]codecs.WorkingHours, 0, 5)
+	for d := int32(1); d <= 5; d++ {
+		out = append(out, codecs.WorkingHours{Weekday: d, Start: "08:00", End: "18:00"})
+	}
+	return out
+}
+
+// Apply returns the new profile (nil: nothing to store) and whether the key
+// is to be deleted. A command at or below the profile's sequence number is
+// a redelivery and changes nothing; the rating is kept across updates.
+func Apply(cur *codecs.Tradesperson, cmd *codecs.Command) (*codecs.Tradesperson, bool) {
+	u := cmd.UpsertTradesperson
+	if u == nil || (cur != nil && cmd.Seq <= cur.Seq) {
+		return nil, false
+	}
+	if u.Removed {
+		return nil, cur != nil
+	}
+	tp := &codecs.Tradesperson{ID: cmd.TradespersonID, TenantID: cmd.TenantID, Name: u.Name,
+		Trades: slices.Clone(u.Trades), Base: u.Base, RadiusKm: u.RadiusKm, WorkingHours: slices.Clone(u.WorkingHours),
+		Active: u.Active, CreatedAt: cmd.AcceptedAt, UpdatedAt: cmd.AcceptedAt, Seq: cmd.Seq}
+	if len(tp.WorkingHours) == 0 {
+		tp.WorkingHours = DefaultWorkingHours()
+	}
+	if tp.Trades == nil {
+		tp.Trades = []string{}
+	}
+	if cur != nil {
+		tp.CreatedAt, tp.Rating = cur.CreatedAt, cur.Rating
+	}
+	return tp, false
+}
