@@ -145,21 +145,3 @@ func (s *Server) jobCommand(w http.ResponseWriter, r *http.Request, req any, fil
 		return cmd.CommandID, fill(cmd)
 	})
 }
-
-func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
-	tenant, job := r.PathValue("tenant"), r.PathValue("job")
-	if !idPattern.MatchString(job) {
-		writeError(w, errNotFound)
-		return
-	}
-	v, err := s.views.Jobs.Get(tenant + "/" + job)
-	switch {
-	case err != nil:
-		s.log.Error("reading job", "tenant", tenant, "job", job, "err", err)
-		writeError(w, errInternal)
-	case v == nil:
-		writeError(w, errNotFound)
-	default:
-		writeJSON(w, http.StatusOK, v)
-	}
-}

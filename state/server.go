@@ -23,7 +23,9 @@ type Emitter interface {
 
 // Views are the tables the API reads.
 type Views struct {
-	Jobs Getter[codecs.Job]
+	Jobs         Getter[codecs.Job]
+	Tradespeople Getter[codecs.Tradesperson]
+	Payments     Getter[codecs.Payment]
 }
 
 // Options configure a Server.
@@ -82,6 +84,14 @@ func (s *Server) routes() {
 	s.tenant("POST /v1/tenants/{tenant}/jobs/{job}/cancel", s.cancelJob)
 	s.tenant("POST /v1/tenants/{tenant}/jobs/{job}/reschedule", s.rescheduleJob)
 	s.tenant("POST /v1/tenants/{tenant}/jobs/{job}/status", s.setJobStatus)
+	s.tenant("POST /v1/tenants/{tenant}/jobs/{job}/bids", s.postBid)
+	s.tenant("POST /v1/tenants/{tenant}/jobs/{job}/accept", s.acceptBid)
+	s.tenant("POST /v1/tenants/{tenant}/jobs/{job}/payments", s.postPayment)
+	s.tenant("POST /v1/tenants/{tenant}/tradespeople", s.postTradesperson)
+	s.tenant("GET /v1/tenants/{tenant}/tradespeople/{id}", s.getTradesperson)
+	s.tenant("POST /v1/tenants/{tenant}/promos", s.postPromo)
+	s.tenant("PUT /v1/tenants/{tenant}/pricing", s.putPricing)
+	s.tenant("GET /v1/tenants/{tenant}/payments/{payment}", s.getPayment)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { writeError(w, errNotFound) })
 }
 
