@@ -18,17 +18,24 @@ import (
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/storage"
 
-	"github.com/tradestream/tradestream/codecs"
 	"github.com/tradestream/tradestream/processors/ingest"
 	"github.com/tradestream/tradestream/processors/jobs"
+	"github.com/tradestream/tradestream/processors/payments"
+	"github.com/tradestream/tradestream/processors/pricing"
+	"github.com/tradestream/tradestream/processors/promos"
+	"github.com/tradestream/tradestream/processors/tradespeople"
 	"github.com/tradestream/tradestream/state"
 	"github.com/tradestream/tradestream/topology"
 )
 
 // groups are the processor groups by their --processors name.
 var groups = map[string]func(*topology.Catalog) *goka.GroupGraph{
-	"ingest": ingest.Define,
-	"jobs":   jobs.Define,
+	"ingest":       ingest.Define,
+	"jobs":         jobs.Define,
+	"tradespeople": tradespeople.Define,
+	"pricing":      pricing.Define,
+	"promos":       promos.Define,
+	"payments":     payments.Define,
 }
 
 // groupNames lists the processor groups in a stable order.
@@ -64,7 +71,7 @@ type app struct {
 	log       *slog.Logger
 	procs     []*goka.Processor
 	procNames []string
-	jobs      *state.View[codecs.Job]
+	views     []viewRunner
 	emitter   *state.KafkaEmitter
 	server    *state.Server
 	httpLn    net.Listener
@@ -97,23 +104,55 @@ func newApp(cfg *Config, cat *topology.Catalog, log *slog.Logger) (*app, error) 
 		a.procs = append(a.procs, p)
 		a.procNames = append(a.procNames, "processor "+n)
 	}
-	a.jobs, err = state.NewView(cat.Config(), cat.Jobs,
-		goka.WithViewStorageBuilder(storage.DefaultBuilder(filepath.Join(dir, "views"))),
-		goka.WithViewLogger(glog), goka.WithViewAutoReconnect())
-	if err != nil {
+	viewOpts := []goka.ViewOption{goka.WithViewStorageBuilder(storage.DefaultBuilder(filepath.Join(dir, "views"))),
+		goka.WithViewLogger(glog), goka.WithViewAutoReconnect()}
+	var views state.Views
+	if views.Jobs, err = addView(a, cat.Jobs, viewOpts); err != nil {
+		return nil, err
+	}
+	if views.Tradespeople, err = addView(a, cat.Tradespeople, viewOpts); err != nil {
+		return nil, err
+	}
+	if views.Payments, err = addView(a, cat.Payments, viewOpts); err != nil {
 		return nil, err
 	}
 	a.emitter, err = state.NewKafkaEmitter(cat, goka.WithEmitterLogger(glog))
 	if err != nil {
 		return nil, err
 	}
-	a.server = state.NewServer(a.emitter, state.Views{Jobs: a.jobs},
-		state.Options{Keys: keys, Ready: a.jobs.Recovered, Logger: log})
+	a.server = state.NewServer(a.emitter, views, state.Options{Keys: keys, Ready: a.recovered, Logger: log})
 	a.httpLn, err = net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return nil, fmt.Errorf("http: %w", err)
 	}
 	return a, nil
+}
+
+// viewRunner is a view the instance runs and waits for.
+type viewRunner struct {
+	name string
+	Run  func(context.Context) error
+	ok   func() bool
+}
+
+// addView opens a view of table and registers it with the instance.
+func addView[T any](a *app, table *topology.Table[T], opts []goka.ViewOption) (*state.View[T], error) {
+	v, err := state.NewView(a.cat.Config(), table, opts...)
+	if err != nil {
+		return nil, err
+	}
+	a.views = append(a.views, viewRunner{name: "view " + string(table.Topic), Run: v.Run, ok: v.Recovered})
+	return v, nil
+}
+
+// recovered reports whether every view caught up with its table.
+func (a *app) recovered() bool {
+	for _, v := range a.views {
+		if !v.ok() {
+			return false
+		}
+	}
+	return true
 }
 
 // addr is the HTTP API's address.
@@ -148,7 +187,9 @@ func (a *app) run(ctx context.Context) error {
 	for i, p := range a.procs {
 		start(a.procNames[i], p.Run)
 	}
-	start("jobs view", a.jobs.Run)
+	for _, v := range a.views {
+		start(v.name, v.Run)
+	}
 	srv := &http.Server{Handler: a.server, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(a.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {

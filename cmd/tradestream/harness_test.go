@@ -56,11 +56,22 @@ type instance struct {
 // it is ready.
 func (e *testEnv) start(t *testing.T, name, stateDir string) *instance {
 	t.Helper()
+	return e.startLogging(t, name, stateDir, nil)
+}
+
+// startLogging is start with the instance's log (level info) also written
+// to logs, when not nil.
+func (e *testEnv) startLogging(t *testing.T, name, stateDir string, logs io.Writer) *instance {
+	t.Helper()
 	cfg := e.config(t, name, stateDir)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	out := io.Discard
 	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+		out = os.Stderr
 	}
+	if logs != nil {
+		out = io.MultiWriter(out, logs)
+	}
+	log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	ctx, cancel := context.WithCancel(context.Background())
 	started := make(chan *app, 1)
 	done := make(chan error, 1)
@@ -111,9 +122,20 @@ func (e *testEnv) start(t *testing.T, name, stateDir string) *instance {
 // post sends a JSON command and returns the status and decoded body.
 func (in *instance) post(t *testing.T, path string, body any, hdr ...string) (int, map[string]any) {
 	t.Helper()
+	return in.send(t, "POST", path, body, hdr...)
+}
+
+// put is post with PUT.
+func (in *instance) put(t *testing.T, path string, body any, hdr ...string) (int, map[string]any) {
+	t.Helper()
+	return in.send(t, "PUT", path, body, hdr...)
+}
+
+func (in *instance) send(t *testing.T, method, path string, body any, hdr ...string) (int, map[string]any) {
+	t.Helper()
 	b, err := json.Marshal(body)
 	require.NoError(t, err)
-	req, err := http.NewRequest("POST", in.url+path, bytes.NewReader(b))
+	req, err := http.NewRequest(method, in.url+path, bytes.NewReader(b))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/json")
 	for i := 0; i+1 < len(hdr); i += 2 {
