@@ -256,6 +256,18 @@ func (s *Server) getPayment(w http.ResponseWriter, r *http.Request) {
 	getEntity(s, w, r, s.views.Payments, "payment", func(p *codecs.Payment) any { return p })
 }
 
+// promoView is GET .../promos/{code}: the code with its redemption count.
+type promoView struct {
+	*codecs.Promo
+	Redemptions int `json:"redemptions"`
+}
+
+func (s *Server) getPromo(w http.ResponseWriter, r *http.Request) {
+	getEntity(s, w, r, s.views.Promos, "code", func(p *codecs.Promo) any {
+		return promoView{Promo: p, Redemptions: len(p.Redeemed)}
+	})
+}
+
 func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
 	getEntity(s, w, r, s.views.Jobs, "job", func(j *codecs.Job) any { return j })
 }

@@ -26,6 +26,7 @@ type Views struct {
 	Jobs         Getter[codecs.Job]
 	Tradespeople Getter[codecs.Tradesperson]
 	Payments     Getter[codecs.Payment]
+	Promos       Getter[codecs.Promo]
 }
 
 // Options configure a Server.
@@ -90,6 +91,7 @@ func (s *Server) routes() {
 	s.tenant("POST /v1/tenants/{tenant}/tradespeople", s.postTradesperson)
 	s.tenant("GET /v1/tenants/{tenant}/tradespeople/{id}", s.getTradesperson)
 	s.tenant("POST /v1/tenants/{tenant}/promos", s.postPromo)
+	s.tenant("GET /v1/tenants/{tenant}/promos/{code}", s.getPromo)
 	s.tenant("PUT /v1/tenants/{tenant}/pricing", s.putPricing)
 	s.tenant("GET /v1/tenants/{tenant}/payments/{payment}", s.getPayment)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { writeError(w, errNotFound) })

@@ -86,6 +86,9 @@ func (c Config) Sarama() *sarama.Config {
 	cfg.Producer.Retry.Max = 10
 	cfg.Producer.Retry.Backoff = 50 * time.Millisecond
 	cfg.Metadata.RefreshFrequency = time.Minute
+	// An idle fetch returns within 20 ms (sarama's default is 500 ms), so
+	// lookups of other groups' tables trail their writers by milliseconds.
+	cfg.Consumer.MaxWaitTime = 20 * time.Millisecond
 	// Members notice a rebalance within a heartbeat; a joining or leaving
 	// instance should not wait seconds for the others.
 	cfg.Consumer.Group.Heartbeat.Interval = time.Second

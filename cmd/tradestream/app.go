@@ -91,11 +91,16 @@ func newApp(cfg *Config, cat *topology.Catalog, log *slog.Logger) (*app, error) 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("state dir: %w", err)
 	}
+	if err := repairLocalState(cat.Config(), dir, log); err != nil {
+		return nil, err
+	}
 	a := &app{cfg: cfg, cat: cat, log: log}
 	glog := gokaLogger{log.With("component", "goka")}
 	for _, n := range names {
 		opts := append(cat.Config().ProcessorOptions(),
-			goka.WithStorageBuilder(storage.DefaultBuilder(filepath.Join(dir, "processors"))),
+			// Each group its own directory: a group may look up another group's
+			// table, and LevelDB allows one opener per directory.
+			goka.WithStorageBuilder(storage.DefaultBuilder(filepath.Join(dir, "processors", n))),
 			goka.WithLogger(glog))
 		p, err := goka.NewProcessor(cat.Config().Brokers, groups[n](cat), opts...)
 		if err != nil {
@@ -114,6 +119,9 @@ func newApp(cfg *Config, cat *topology.Catalog, log *slog.Logger) (*app, error) 
 		return nil, err
 	}
 	if views.Payments, err = addView(a, cat.Payments, viewOpts); err != nil {
+		return nil, err
+	}
+	if views.Promos, err = addView(a, cat.Promos, viewOpts); err != nil {
 		return nil, err
 	}
 	a.emitter, err = state.NewKafkaEmitter(cat, goka.WithEmitterLogger(glog))

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -18,9 +19,9 @@ import (
 )
 
 // Local table state lives under the instance directory as goka's
-// storage.DefaultBuilder lays it out: <dir>/<kind>/<topic>.<partition>, one
-// LevelDB per table partition (kind is "processors" or "views"). Each keeps
-// the offset of the last changelog record it holds.
+// storage.DefaultBuilder lays it out: <root>/<topic>.<partition>, one LevelDB
+// per table partition, where root is <dir>/views or <dir>/processors/<group>.
+// Each keeps the offset of the last changelog record it holds.
 //
 // A cache can be AHEAD of its topic: the topic was deleted and recreated, or
 // an unclean leader election truncated it. Goka then either refuses to start
@@ -169,36 +170,32 @@ func (p localPartition) wipe() error {
 	return nil
 }
 
-// localPartitions lists the LevelDB directories <dir>/<kind>/<topic>.<partition>.
+// localPartitions finds the LevelDB directories <topic>.<partition> at any
+// depth under dir (e.g. <dir>/views/<topic>.<partition>, or
+// <dir>/processors/<group>/<topic>.<partition>).
 func localPartitions(dir string) ([]localPartition, error) {
-	kinds, err := os.ReadDir(dir)
+	var out []localPartition
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() || path == dir {
+			return err
+		}
+		name := d.Name()
+		i := strings.LastIndexByte(name, '.')
+		if i < 1 {
+			return nil
+		}
+		n, err := strconv.ParseInt(name[i+1:], 10, 32)
+		if err != nil || n < 0 {
+			return nil
+		}
+		if _, err := os.Stat(filepath.Join(path, "CURRENT")); err != nil {
+			return nil // not a LevelDB
+		}
+		out = append(out, localPartition{root: filepath.Dir(path), topic: name[:i], partition: int32(n)})
+		return filepath.SkipDir
+	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errLocalState, err)
-	}
-	var out []localPartition
-	for _, k := range kinds {
-		if !k.IsDir() {
-			continue
-		}
-		root := filepath.Join(dir, k.Name())
-		entries, err := os.ReadDir(root)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", errLocalState, err)
-		}
-		for _, e := range entries {
-			i := strings.LastIndexByte(e.Name(), '.')
-			if !e.IsDir() || i < 1 {
-				continue
-			}
-			n, err := strconv.ParseInt(e.Name()[i+1:], 10, 32)
-			if err != nil || n < 0 {
-				continue
-			}
-			if _, err := os.Stat(filepath.Join(root, e.Name(), "CURRENT")); err != nil {
-				continue // not a LevelDB
-			}
-			out = append(out, localPartition{root: root, topic: e.Name()[:i], partition: int32(n)})
-		}
 	}
 	return out, nil
 }
