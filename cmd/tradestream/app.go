@@ -100,7 +100,7 @@ func newApp(cfg *Config, cat *topology.Catalog, log *slog.Logger) (*app, error) 
 		opts := append(cat.Config().ProcessorOptions(),
 			// Each group its own directory: a group may look up another group's
 			// table, and LevelDB allows one opener per directory.
-			goka.WithStorageBuilder(storage.DefaultBuilder(filepath.Join(dir, "processors", n))),
+			goka.WithStorageBuilder(markingBuilder(filepath.Join(dir, "processors", n))),
 			goka.WithLogger(glog))
 		p, err := goka.NewProcessor(cat.Config().Brokers, groups[n](cat), opts...)
 		if err != nil {

@@ -38,9 +38,10 @@ var (
 	errCorrupted = fmt.Errorf("%w: corrupted", errLocalState)
 )
 
-// repairLocalState checks every table partition stored under dir against its
-// topic and wipes the ones that cannot be trusted (see cacheVerdict), so that
-// goka rebuilds them from the changelog. Partitions of topics the cluster
+// repairLocalState checks every table partition stored under dir and wipes
+// the ones that cannot be trusted, so that goka rebuilds them from the
+// changelog: processor tables left open by a crash (see markingBuilder), and
+// caches ahead of their topic (see cacheVerdict). Partitions of topics the cluster
 // does not have are left alone. It must run before goka opens the storage.
 func repairLocalState(cfg topology.Config, dir string, log *slog.Logger) error {
 	parts, err := localPartitions(dir)
@@ -54,6 +55,13 @@ func repairLocalState(cfg topology.Config, dir string, log *slog.Logger) error {
 	defer client.Close()
 	for _, p := range parts {
 		attrs := []any{"topic", p.topic, "partition", p.partition, "path", p.path()}
+		if p.leftOpen() {
+			log.Warn("local table state was not closed cleanly (crash?) and may hold writes its changelog never got: wiping it to rebuild from the changelog", attrs...)
+			if err := p.wipe(); err != nil {
+				return err
+			}
+			continue
+		}
 		local, hasData, err := p.read()
 		if errors.Is(err, errCorrupted) {
 			log.Warn("local table state is corrupted: wiping it to rebuild from the changelog", append(attrs, "err", err)...)
@@ -162,12 +170,21 @@ func (p localPartition) read() (offset int64, hasData bool, err error) {
 	return offset, hasData, nil
 }
 
-// wipe deletes the partition's storage.
+// wipe deletes the partition's storage and its open marker.
 func (p localPartition) wipe() error {
 	if err := os.RemoveAll(p.path()); err != nil {
 		return fmt.Errorf("%w: wiping %s: %w", errLocalState, p.path(), err)
 	}
+	if err := os.Remove(openMarker(p.path())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w: %w", errLocalState, err)
+	}
 	return nil
+}
+
+// leftOpen reports whether the storage was open when its process died.
+func (p localPartition) leftOpen() bool {
+	_, err := os.Stat(openMarker(p.path()))
+	return err == nil
 }
 
 // localPartitions finds the LevelDB directories <topic>.<partition> at any
