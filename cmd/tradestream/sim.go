@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,9 +23,14 @@ type simulator struct {
 	rate    float64
 	log     *slog.Logger
 	jobs    map[string][]string // open jobs per tenant
+	closed  map[string][]string // recently cancelled jobs per tenant
 	next    int
 	// Sent counts commands Kafka acknowledged.
 	Sent int
+	// Failed counts commands Kafka did not acknowledge.
+	Failed int
+	// Record, when set, gets every acknowledged command, in order.
+	Record *commandRecorder
 }
 
 var trades = []string{"electrician", "plumber", "hvac", "painter", "bricklayer", "carpenter"}
@@ -33,15 +39,20 @@ func newSimulator(emit state.Emitter, seed int64, tenants int, rate float64, log
 	if tenants < 1 {
 		tenants = 1
 	}
-	s := &simulator{emit: emit, rng: rand.New(rand.NewPCG(uint64(seed), 0x7ade)), rate: rate, log: log, jobs: map[string][]string{}}
+	s := &simulator{emit: emit, rng: rand.New(rand.NewPCG(uint64(seed), 0x7ade)), rate: rate, log: log, jobs: map[string][]string{}, closed: map[string][]string{}}
 	for i := range tenants {
 		s.tenants = append(s.tenants, fmt.Sprintf("tenant-%d", i+1))
 	}
 	return s
 }
 
-// run emits at the configured rate until ctx is done.
-func (s *simulator) run(ctx context.Context) {
+// emitTimeout bounds the wait for one acknowledgement.
+const emitTimeout = 30 * time.Second
+
+// run emits at the configured rate until ctx is done. A command in flight
+// when ctx is done is still waited for, so that every command Kafka wrote is
+// counted and recorded. run fails only when the record cannot be written.
+func (s *simulator) run(ctx context.Context) error {
 	interval := time.Duration(float64(time.Second) / s.rate)
 	tick := time.NewTicker(max(interval, time.Millisecond))
 	defer tick.Stop()
@@ -49,22 +60,32 @@ func (s *simulator) run(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case <-tick.C:
-			tenant, cmd := s.command(time.Now().UTC())
-			if err := s.emit.Emit(ctx, tenant, cmd); err != nil {
-				if ctx.Err() == nil {
-					s.log.Warn("simulator could not emit", "err", err)
-				}
-				continue
+		}
+		tenant, cmd := s.command(time.Now().UTC())
+		emitCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), emitTimeout)
+		err := s.emit.Emit(emitCtx, tenant, cmd)
+		cancel()
+		if err != nil {
+			s.Failed++
+			if ctx.Err() == nil {
+				s.log.Warn("simulator could not emit", "err", err)
 			}
-			s.Sent++
+			continue
+		}
+		s.Sent++
+		if s.Record != nil {
+			if err := s.Record.add(tenant, cmd); err != nil {
+				return err
+			}
 		}
 	}
 }
 
-// command makes the next command: mostly new jobs, some cancels,
-// reschedules and field reports on earlier ones.
+// command makes the next command: mostly new jobs, some cancels and
+// reschedules of open ones, and a few stale reschedules of cancelled jobs
+// (a client acting on an old page), which the jobs group rejects.
 func (s *simulator) command(now time.Time) (string, *codecs.Command) {
 	tenant := s.tenants[s.rng.IntN(len(s.tenants))]
 	s.next++
@@ -89,10 +110,18 @@ func (s *simulator) command(now time.Time) (string, *codecs.Command) {
 	}
 	i := s.rng.IntN(len(open))
 	cmd.JobID = open[i]
+	if closed := s.closed[tenant]; roll == 9 && len(closed) > 0 && s.rng.IntN(3) == 0 {
+		cmd.JobID = closed[s.rng.IntN(len(closed))]
+		roll = 8 // a reschedule
+	}
 	switch {
 	case roll < 8:
 		cmd.Kind, cmd.CancelJob = codecs.KindCancelJob, &codecs.CancelJob{Reason: "simulated"}
 		s.jobs[tenant] = append(open[:i:i], open[i+1:]...)
+		s.closed[tenant] = append(s.closed[tenant], cmd.JobID)
+		if len(s.closed[tenant]) > 100 {
+			s.closed[tenant] = s.closed[tenant][1:]
+		}
 	default:
 		start := now.Add(time.Duration(24+s.rng.IntN(72)) * time.Hour).Truncate(time.Hour)
 		cmd.Kind = codecs.KindRescheduleJob
@@ -108,6 +137,7 @@ func simulateCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	f.simulator()
 	f.Float64Var(&f.cfg.Simulate, "rate", 50, "events per second")
 	f.DurationVar(&f.cfg.Duration, "duration", 0, "stop after this long (0 = until interrupted)")
+	record := f.String("record", "", "append every command Kafka acknowledged to this file, one JSON line each")
 	cfg, err := f.parse(args)
 	if err != nil {
 		return err
@@ -134,7 +164,15 @@ func simulateCmd(ctx context.Context, args []string, stderr io.Writer) error {
 		defer cancel()
 	}
 	sim := newSimulator(em, cfg.Seed, cfg.Tenants, cfg.Simulate, log)
-	sim.run(ctx)
-	log.Info("simulator done", "sent", sim.Sent, "tenants", strings.Join(sim.tenants, ","))
-	return nil
+	if *record != "" {
+		if sim.Record, err = openRecorder(*record); err != nil {
+			return err
+		}
+	}
+	err = sim.run(ctx)
+	if sim.Record != nil {
+		err = errors.Join(err, sim.Record.close())
+	}
+	log.Info("simulator done", "sent", sim.Sent, "failed", sim.Failed, "tenants", strings.Join(sim.tenants, ","))
+	return err
 }
