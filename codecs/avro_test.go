@@ -34,7 +34,7 @@ func sampleJob() Job {
 		Appointment:   &Appointment{Start: at, End: at.Add(90 * time.Minute)},
 		StatusHistory: []StatusChange{{Status: StatusPosted, At: at}},
 		LastRejection: &Rejection{CommandID: "c9", TenantID: "acme", Code: "invalid_transition", Reason: "no", At: at},
-		CreatedAt:     at, UpdatedAt: at, Seq: 42, Version: 3,
+		OfferedTo:     []string{"tp-1"}, CreatedAt: at, UpdatedAt: at, Seq: 42, Version: 3, Outbox: []string{"0/track_open_job"},
 	}
 }
 

@@ -42,13 +42,21 @@ type Job struct {
 	StatusHistory          []StatusChange `avro:"status_history" json:"status_history"`
 	LastRejection          *Rejection     `avro:"last_rejection" json:"last_rejection"`
 	CancelReason           *string        `avro:"cancel_reason" json:"cancel_reason"`
-	CreatedAt              time.Time      `avro:"created_at" json:"created_at"`
-	UpdatedAt              time.Time      `avro:"updated_at" json:"updated_at"`
+	// OfferedTo are the tradespeople matching offered the job, best first.
+	OfferedTo []string `avro:"offered_to" json:"offered_to"`
+	// AttentionReason says why a job is needs_attention.
+	AttentionReason *string   `avro:"attention_reason" json:"attention_reason"`
+	CreatedAt       time.Time `avro:"created_at" json:"created_at"`
+	UpdatedAt       time.Time `avro:"updated_at" json:"updated_at"`
 	// Seq is the last applied per-tenant sequence number: a command at or
 	// below it is a redelivery and has no effect.
 	Seq int64 `avro:"seq" json:"seq"`
 	// Version counts the changes applied to the job.
 	Version int64 `avro:"version" json:"version"`
+	// Outbox holds the effects of the last applied command ("<to>/<kind>"),
+	// re-sent when that command is redelivered: a crash may have stored the
+	// state but lost the messages.
+	Outbox []string `avro:"outbox" json:"-"`
 }
 
 // Bid is one tradesperson's offer on a job, with its current quote.

@@ -113,6 +113,16 @@ type Tradesperson struct {
 	CreatedAt    time.Time      `avro:"created_at" json:"created_at"`
 	UpdatedAt    time.Time      `avro:"updated_at" json:"updated_at"`
 	Seq          int64          `avro:"seq" json:"-"`
+	// Previous is the coverage before the last change, so that its index
+	// updates can be re-sent when the change is redelivered.
+	Previous *Coverage `avro:"previous" json:"-"`
+}
+
+// Coverage is what places a tradesperson in the matching index.
+type Coverage struct {
+	Base     GeoPoint `avro:"base"`
+	RadiusKm float64  `avro:"radius_km"`
+	Trades   []string `avro:"trades"`
 }
 
 // Rating aggregates a tradesperson's feedback.

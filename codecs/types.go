@@ -57,6 +57,9 @@ type Command struct {
 	// Rejection is set on internal record_rejection commands: another
 	// group refused a command about the job.
 	Rejection *Rejection `avro:"rejection"`
+	// Candidates is set on internal matched commands: the best
+	// tradespeople for the job, best first.
+	Candidates []string `avro:"candidates"`
 }
 
 // PostJob creates a job.

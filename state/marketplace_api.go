@@ -291,3 +291,26 @@ func getEntity[T any](s *Server, w http.ResponseWriter, r *http.Request, view Ge
 		writeJSON(w, http.StatusOK, render(v))
 	}
 }
+
+// notificationsOf answers GET .../{tradespeople|customers}/{id}/notifications:
+// newest first, at most 100; an empty list for a recipient without any.
+func (s *Server) notificationsOf(kind string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		tenant, id := r.PathValue("tenant"), r.PathValue("id")
+		if !idPattern.MatchString(id) || s.views.Notifications == nil {
+			writeError(w, errNotFound)
+			return
+		}
+		v, err := s.views.Notifications.Get(tenant + "/" + kind + ":" + id)
+		if err != nil {
+			s.log.Error("reading notifications", "tenant", tenant, "id", id, "err", err)
+			writeError(w, errInternal)
+			return
+		}
+		items := []codecs.Notification{}
+		if v != nil {
+			items = v.Items
+		}
+		writeJSON(w, http.StatusOK, items)
+	}
+}

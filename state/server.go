@@ -27,6 +27,9 @@ type Views struct {
 	Tradespeople Getter[codecs.Tradesperson]
 	Payments     Getter[codecs.Payment]
 	Promos       Getter[codecs.Promo]
+	// Notifications are keyed "<tenant>/tradesperson:<id>" and
+	// "<tenant>/customer:<id>".
+	Notifications Getter[codecs.Notifications]
 }
 
 // Options configure a Server.
@@ -94,6 +97,8 @@ func (s *Server) routes() {
 	s.tenant("GET /v1/tenants/{tenant}/promos/{code}", s.getPromo)
 	s.tenant("PUT /v1/tenants/{tenant}/pricing", s.putPricing)
 	s.tenant("GET /v1/tenants/{tenant}/payments/{payment}", s.getPayment)
+	s.tenant("GET /v1/tenants/{tenant}/tradespeople/{id}/notifications", s.notificationsOf("tradesperson"))
+	s.tenant("GET /v1/tenants/{tenant}/customers/{id}/notifications", s.notificationsOf("customer"))
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { writeError(w, errNotFound) })
 }
 

@@ -16,7 +16,7 @@ type View[T any] struct {
 
 // NewView opens a view of table. Run must be called for it to fill.
 func NewView[T any](cfg topology.Config, table *topology.Table[T], opts ...goka.ViewOption) (*View[T], error) {
-	v, err := goka.NewView(cfg.Brokers, table.Topic, table.Codec, append(cfg.ViewOptions(), opts...)...)
+	v, err := goka.NewView(cfg.Brokers, table.Topic, table.GokaCodec(), append(cfg.ViewOptions(), opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("state: view of %s: %w", table.Topic, err)
 	}

@@ -22,13 +22,17 @@ const (
 	PromoCommandsTopic        goka.Stream = "tradestream.promo-commands"
 	PaymentCommandsTopic      goka.Stream = "tradestream.payment-commands"
 	PaymentsLedgerTopic       goka.Stream = "tradestream.payments-ledger"
+	MatchEventsTopic          goka.Stream = "tradestream.match-events"
+	NotificationsTopic        goka.Stream = "tradestream.notifications"
 
-	IngestGroup       goka.Group = "tradestream.ingest"
-	JobsGroup         goka.Group = "tradestream.jobs"
-	TradespeopleGroup goka.Group = "tradestream.tradespeople"
-	PricingGroup      goka.Group = "tradestream.pricing"
-	PromosGroup       goka.Group = "tradestream.promos"
-	PaymentsGroup     goka.Group = "tradestream.payments"
+	IngestGroup        goka.Group = "tradestream.ingest"
+	JobsGroup          goka.Group = "tradestream.jobs"
+	TradespeopleGroup  goka.Group = "tradestream.tradespeople"
+	PricingGroup       goka.Group = "tradestream.pricing"
+	PromosGroup        goka.Group = "tradestream.promos"
+	PaymentsGroup      goka.Group = "tradestream.payments"
+	MatchingGroup      goka.Group = "tradestream.matching"
+	NotificationsGroup goka.Group = "tradestream.notifications"
 )
 
 // Cleanup policies.
@@ -83,6 +87,12 @@ type Catalog struct {
 	// PaymentsLedger is the append-only history of payment events, keyed
 	// by tenant, for insights.
 	PaymentsLedger *Stream[codecs.LedgerEntry]
+	// MatchEvents carries matching index updates and posted jobs, keyed
+	// "<tenant>/<trade>/<cell>".
+	MatchEvents *Stream[codecs.MatchEvent]
+	// Notifications carries messages keyed by recipient:
+	// "<tenant>/tradesperson:<id>" or "<tenant>/customer:<id>".
+	Notifications *Stream[codecs.Notification]
 	// Ingest is the ingest group's table: per-tenant sequencing state.
 	Ingest *Table[codecs.IngestState]
 	// Jobs is the job group's table: the job view, keyed "<tenant>/<job>".
@@ -93,6 +103,10 @@ type Catalog struct {
 	Pricing *Table[codecs.TenantPricing]
 	// Promos is the promo codes, keyed "<tenant>/<code>".
 	Promos *Table[codecs.Promo]
+	// Matching is the spatial index: the members of each trade and cell.
+	Matching *Table[codecs.MatchCell]
+	// NotificationLists holds each recipient's newest notifications.
+	NotificationLists *Table[codecs.Notifications]
 	// Payments is the latest state of each unsettled payment, keyed
 	// "<tenant>/<payment>"; settling deletes the key with a tombstone.
 	Payments *Table[codecs.Payment]
@@ -116,12 +130,21 @@ func NewCatalog(cfg Config, reg codecs.Registry) (*Catalog, error) {
 	c.PromoCommands = stream[codecs.Command](&b, PromoCommandsTopic, "command", "tenant_id/code", "")
 	c.PaymentCommands = stream[codecs.Command](&b, PaymentCommandsTopic, "command", "tenant_id/payment_id", IngestGroup)
 	c.PaymentsLedger = stream[codecs.LedgerEntry](&b, PaymentsLedgerTopic, "ledger_entry", "tenant_id", PaymentsGroup)
+	c.MatchEvents = stream[codecs.MatchEvent](&b, MatchEventsTopic, "match_event", "tenant_id/trade/cell", "")
+	c.Notifications = stream[codecs.Notification](&b, NotificationsTopic, "notification", "tenant_id/recipient", MatchingGroup)
 	c.Ingest = table[codecs.IngestState](&b, IngestGroup, "ingest_state", "tenant_id")
 	c.Jobs = table[codecs.Job](&b, JobsGroup, "job", "tenant_id/job_id")
 	c.Tradespeople = table[codecs.Tradesperson](&b, TradespeopleGroup, "tradesperson", "tenant_id/tradesperson_id")
 	c.Pricing = table[codecs.TenantPricing](&b, PricingGroup, "tenant_pricing", "tenant_id")
 	c.Promos = table[codecs.Promo](&b, PromosGroup, "promo", "tenant_id/code")
 	c.Payments = table[codecs.Payment](&b, PaymentsGroup, "payment", "tenant_id/payment_id")
+	c.Matching = table[codecs.MatchCell](&b, MatchingGroup, "match_cell", "tenant_id/trade/cell")
+	if c.Matching != nil {
+		// A cell holds every tradesperson of a trade who covers it: decode
+		// it once per change, not once per posted job.
+		c.Matching.cached = codecs.NewCached(c.Matching.Codec, 1024)
+	}
+	c.NotificationLists = table[codecs.Notifications](&b, NotificationsGroup, "notifications", "tenant_id/recipient")
 	if b.err != nil {
 		return nil, b.err
 	}

@@ -36,7 +36,7 @@ func (s *Stream[T]) Input(h Handler[T]) goka.Edge {
 			return
 		}
 		v, _ := msg.(*T)
-		defer s.recoverToDeadLetter(ctx)
+		defer recoverToDeadLetter(ctx, nil, s.deadLetter)
 		h(ctx, v)
 	})
 }
@@ -45,22 +45,36 @@ func (s *Stream[T]) Input(h Handler[T]) goka.Edge {
 func (s *Stream[T]) Output() goka.Edge { return goka.Output(s.Topic, s.Codec()) }
 
 // Emit writes v to the stream under key.
-func (s *Stream[T]) Emit(ctx goka.Context, key string, v *T) { ctx.Emit(s.Topic, key, v) }
+func (s *Stream[T]) Emit(ctx goka.Context, key string, v *T, opts ...goka.ContextOption) {
+	ctx.Emit(s.Topic, key, v, opts...)
+}
 
 // Table is a group table with its one codec.
 type Table[T any] struct {
 	Group goka.Group
 	Topic goka.Table
 	Codec *codecs.Avro[T]
+
+	cached *codecs.Cached // set for large, read-mostly values
+}
+
+// GokaCodec is the codec goka reads and writes the table with: Codec, or
+// its decoding cache when the catalog gave the table one.
+func (t *Table[T]) GokaCodec() goka.Codec {
+	if t.cached != nil {
+		return t.cached
+	}
+	return t.Codec
 }
 
 // Persist declares the table as the group's state (DefineGroup adds it).
-func (t *Table[T]) Persist() goka.Edge { return goka.Persist(t.Codec) }
+func (t *Table[T]) Persist() goka.Edge { return goka.Persist(t.GokaCodec()) }
 
 // Lookup declares a read of another group's table.
-func (t *Table[T]) Lookup() goka.Edge { return goka.Lookup(t.Topic, t.Codec) }
+func (t *Table[T]) Lookup() goka.Edge { return goka.Lookup(t.Topic, t.GokaCodec()) }
 
-// Get returns the current key's value in the group table, or nil.
+// Get returns the current key's value in the group table, or nil. With a
+// decoding cache the value is shared: do not modify it.
 func (t *Table[T]) Get(ctx goka.Context) *T {
 	v, _ := ctx.Value().(*T)
 	return v
@@ -76,9 +90,9 @@ func (t *Table[T]) LookupKey(ctx goka.Context, key string) *T {
 }
 
 // recoverToDeadLetter turns a handler bug (a runtime error or a non-error
-// panic) into a dead letter. Goka's own failures panic with plain errors and
-// are re-raised so that goka stops the processor as designed.
-func (s *Stream[T]) recoverToDeadLetter(ctx goka.Context) {
+// panic) into a dead letter of raw. Goka's own failures panic with plain
+// errors and are re-raised so that goka stops the processor as designed.
+func recoverToDeadLetter(ctx goka.Context, raw []byte, deadLetter func(goka.Context, []byte, error)) {
 	r := recover()
 	if r == nil {
 		return
@@ -88,7 +102,7 @@ func (s *Stream[T]) recoverToDeadLetter(ctx goka.Context) {
 			panic(err)
 		}
 	}
-	s.deadLetter(ctx, nil, fmt.Errorf("handler panic: %v", r))
+	deadLetter(ctx, raw, fmt.Errorf("handler panic: %v", r))
 }
 
 // poison is what lenient decodes a bad record into.

@@ -20,6 +20,8 @@ import (
 
 	"github.com/tradestream/tradestream/processors/ingest"
 	"github.com/tradestream/tradestream/processors/jobs"
+	"github.com/tradestream/tradestream/processors/matching"
+	"github.com/tradestream/tradestream/processors/notifications"
 	"github.com/tradestream/tradestream/processors/payments"
 	"github.com/tradestream/tradestream/processors/pricing"
 	"github.com/tradestream/tradestream/processors/promos"
@@ -30,12 +32,14 @@ import (
 
 // groups are the processor groups by their --processors name.
 var groups = map[string]func(*topology.Catalog) *goka.GroupGraph{
-	"ingest":       ingest.Define,
-	"jobs":         jobs.Define,
-	"tradespeople": tradespeople.Define,
-	"pricing":      pricing.Define,
-	"promos":       promos.Define,
-	"payments":     payments.Define,
+	"ingest":        ingest.Define,
+	"jobs":          jobs.Define,
+	"tradespeople":  tradespeople.Define,
+	"pricing":       pricing.Define,
+	"promos":        promos.Define,
+	"payments":      payments.Define,
+	"matching":      matching.Define,
+	"notifications": notifications.Define,
 }
 
 // groupNames lists the processor groups in a stable order.
@@ -122,6 +126,9 @@ func newApp(cfg *Config, cat *topology.Catalog, log *slog.Logger) (*app, error) 
 		return nil, err
 	}
 	if views.Promos, err = addView(a, cat.Promos, viewOpts); err != nil {
+		return nil, err
+	}
+	if views.Notifications, err = addView(a, cat.NotificationLists, viewOpts); err != nil {
 		return nil, err
 	}
 	a.emitter, err = state.NewKafkaEmitter(cat, goka.WithEmitterLogger(glog))

@@ -100,5 +100,5 @@ func TestTopologyPrintsMermaid(t *testing.T) {
 	code, out, _ := runCLI(t, "topology", "--format", "mermaid")
 	require.Equal(t, 0, code)
 	assert.True(t, strings.HasPrefix(out, "flowchart LR\n"))
-	assert.Contains(t, out, "tradestream_commands([tradestream.commands]) --> tradestream_ingest")
+	assert.Contains(t, out, "tradestream_commands([tradestream.commands]) --> g_tradestream_ingest")
 }

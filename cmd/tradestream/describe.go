@@ -94,7 +94,7 @@ func describeMermaid(w io.Writer, graphs []*goka.GroupGraph) {
 	id := func(s string) string { return strings.NewReplacer(".", "_", "-", "_").Replace(s) }
 	fmt.Fprintln(w, "flowchart LR")
 	for _, g := range graphs {
-		gid := id(string(g.Group()))
+		gid := "g_" + id(string(g.Group())) // a group and a topic may share a name
 		fmt.Fprintf(w, "  %s[[%s]]\n", gid, g.Group())
 		for _, e := range g.InputStreams() {
 			fmt.Fprintf(w, "  %s([%s]) --> %s\n", id(e.Topic()), e.Topic(), gid)

@@ -43,7 +43,7 @@ func TestABidIsPricedAndOpensBidding(t *testing.T) {
 	assert.Equal(t, BidOpen, r.Job.Bids[0].Status)
 	assert.Equal(t, codecs.Quote{SubtotalMinor: 10000, DiscountMinor: 1000, TaxMinor: 1800, TotalMinor: 10800,
 		PlatformFeeMinor: 1350, PayoutMinor: 7650, Currency: "GBP", PromoCode: "TEN", PromoApplied: true}, r.Job.Bids[0].Quote)
-	assert.ElementsMatch(t, []Effect{{Kind: codecs.KindTrackOpenJob}, {Kind: codecs.KindTrackOpenJob, ToPromo: true}}, r.Effects,
+	assert.ElementsMatch(t, []Effect{{Kind: codecs.KindTrackOpenJob, To: ToPricing}, {Kind: codecs.KindTrackOpenJob, To: ToPromo}}, r.Effects,
 		"the job's open quotes are tracked for re-pricing")
 }
 
@@ -91,12 +91,15 @@ func TestAcceptFreezesTheQuoteAndRedeemsThePromoOnce(t *testing.T) {
 	assert.Equal(t, []string{BidDeclined, BidAccepted}, []string{r.Job.Bids[0].Status, r.Job.Bids[1].Status})
 	require.NotNil(t, r.Job.Quote)
 	assert.Equal(t, int64(2000), r.Job.Quote.DiscountMinor)
-	assert.Contains(t, r.Effects, Effect{Kind: codecs.KindRedeemPromo, ToPromo: true})
-	assert.Contains(t, r.Effects, Effect{Kind: codecs.KindUntrackOpenJob})
+	assert.Contains(t, r.Effects, Effect{Kind: codecs.KindRedeemPromo, To: ToPromo})
+	assert.Contains(t, r.Effects, Effect{Kind: codecs.KindUntrackOpenJob, To: ToPricing})
 
 	again := Apply(r.Job, acceptCmd(4, "b2"), env)
-	assert.Empty(t, again.Effects, "a redelivered accept redeems nothing")
-	assert.Same(t, r.Job, again.Job)
+	assert.Same(t, r.Job, again.Job, "a redelivered accept changes nothing")
+	assert.Equal(t, r.Effects, again.Effects,
+		"it re-sends the same effects, which the promo group counts once per job, in case a crash lost them")
+	older := Apply(r.Job, bidCmd(3, "b2", 20000), env)
+	assert.Empty(t, older.Effects, "an older redelivery sends nothing")
 
 	repriced := Apply(r.Job, &codecs.Command{Kind: codecs.KindReprice, Source: codecs.SourceInternal, TenantID: "acme",
 		JobID: "j1", AcceptedAt: t0.Add(time.Hour), SetPricing: &codecs.SetPricing{TaxBps: 2500, PlatformFeeBps: 100}}, env)

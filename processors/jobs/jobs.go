@@ -4,6 +4,7 @@ import (
 	"github.com/lovoo/goka"
 
 	"github.com/tradestream/tradestream/codecs"
+	"github.com/tradestream/tradestream/processors/internal/geo"
 	"github.com/tradestream/tradestream/topology"
 )
 
@@ -19,6 +20,7 @@ func Define(cat *topology.Catalog) *goka.GroupGraph {
 		cat.Rejects.Output(),
 		cat.PricingCommands.Output(),
 		cat.PromoCommands.Output(),
+		cat.MatchEvents.Output(),
 	)
 }
 
@@ -36,13 +38,26 @@ func (p *processor) handle(ctx goka.Context, cmd *codecs.Command) {
 		p.cat.Rejects.Emit(ctx, cmd.TenantID, res.Rejection)
 	}
 	for _, e := range res.Effects {
-		out := &codecs.Command{CommandID: cmd.CommandID + "/" + e.Kind, TenantID: cmd.TenantID, Kind: e.Kind,
-			JobID: res.Job.ID, PromoCode: deref(res.Job.PromoCode), AcceptedAt: cmd.AcceptedAt, Source: codecs.SourceInternal}
-		if e.ToPromo {
-			p.cat.PromoCommands.Emit(ctx, cmd.TenantID+"/"+out.PromoCode, out)
-		} else {
-			p.cat.PricingCommands.Emit(ctx, cmd.TenantID, out)
-		}
+		p.send(ctx, cmd, res.Job, e)
+	}
+}
+
+// send delivers one effect of cmd on job.
+func (p *processor) send(ctx goka.Context, cmd *codecs.Command, job *codecs.Job, e Effect) {
+	if e.To == ToMatching {
+		cell := geo.CellOf(job.Location.Lat, job.Location.Lon)
+		p.cat.MatchEvents.Emit(ctx, job.TenantID+"/"+job.Trade+"/"+cell.String(), &codecs.MatchEvent{
+			Kind: codecs.MatchJob, TenantID: job.TenantID, Job: &codecs.MatchRequest{JobID: job.ID,
+				CustomerID: job.CustomerID, Title: job.Title, Location: job.Location, Window: job.Window,
+				DurationMinutes: job.DurationMinutes, Mode: job.Mode, PostedAt: job.CreatedAt}})
+		return
+	}
+	out := &codecs.Command{CommandID: cmd.CommandID + "/" + e.Kind, TenantID: cmd.TenantID, Kind: e.Kind,
+		JobID: job.ID, PromoCode: deref(job.PromoCode), AcceptedAt: cmd.AcceptedAt, Source: codecs.SourceInternal}
+	if e.To == ToPromo {
+		p.cat.PromoCommands.Emit(ctx, cmd.TenantID+"/"+out.PromoCode, out)
+	} else {
+		p.cat.PricingCommands.Emit(ctx, cmd.TenantID, out)
 	}
 }
 

@@ -3,6 +3,8 @@ package jobs
 import (
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/tradestream/tradestream/codecs"
 )
@@ -36,14 +38,27 @@ type Env struct {
 	Tradesperson *codecs.Tradesperson
 }
 
-// Effect is an internal command Apply asks the processor to send.
+// Effect is an internal message Apply asks the processor to send.
 type Effect struct {
-	// Kind is codecs.KindTrackOpenJob, KindUntrackOpenJob or KindRedeemPromo.
+	// Kind is codecs.KindTrackOpenJob, KindUntrackOpenJob, KindRedeemPromo
+	// or codecs.MatchJob.
 	Kind string
-	// ToPromo sends it to the promo group (key "<tenant>/<code>"); otherwise
-	// it goes to the pricing group (key tenant).
-	ToPromo bool
+	// To is the receiving group.
+	To Target
 }
+
+// Target is the group an Effect goes to.
+type Target int
+
+// Targets of effects.
+const (
+	// ToPricing is the pricing group, keyed by tenant.
+	ToPricing Target = iota
+	// ToPromo is the promos group, keyed "<tenant>/<code>".
+	ToPromo
+	// ToMatching is the matching group, keyed by the job's trade and cell.
+	ToMatching
+)
 
 // Result is the outcome of Apply.
 type Result struct {
@@ -61,7 +76,13 @@ type Result struct {
 func Apply(job *codecs.Job, cmd *codecs.Command, env Env) Result {
 	internal := cmd.Source == codecs.SourceInternal
 	if job != nil && !internal && cmd.Seq <= job.Seq {
-		return Result{Job: job} // redelivery: already applied
+		// A redelivery: already applied. The last command's effects are
+		// sent again (their receivers are idempotent) in case a crash kept
+		// the state but lost the messages.
+		if cmd.Seq == job.Seq {
+			return Result{Job: job, Effects: decodeOutbox(job.Outbox)}
+		}
+		return Result{Job: job}
 	}
 	if job == nil && cmd.Kind != codecs.KindPostJob {
 		if internal {
@@ -92,6 +113,8 @@ func Apply(job *codecs.Job, cmd *codecs.Command, env Env) Result {
 		next = promoRefused(clone(job), cmd, env)
 	case codecs.KindRecordRejection:
 		next = recordRejection(clone(job), cmd)
+	case codecs.KindMatched:
+		next = matched(clone(job), cmd)
 	default:
 		rej = reject(cmd, CodeInvalid, "jobs cannot handle command kind "+cmd.Kind)
 	}
@@ -105,12 +128,33 @@ func Apply(job *codecs.Job, cmd *codecs.Command, env Env) Result {
 	if next == nil { // an internal command with nothing to change
 		return Result{Job: job}
 	}
-	if !internal {
-		next.Seq = cmd.Seq
-	}
 	next.Version++
 	next.UpdatedAt = cmd.AcceptedAt
-	return Result{Job: next, Rejection: rej, Effects: effects(job, next, cmd)}
+	eff := effects(job, next, cmd)
+	if !internal {
+		next.Seq = cmd.Seq
+		next.Outbox = encodeOutbox(eff)
+	}
+	return Result{Job: next, Rejection: rej, Effects: eff}
+}
+
+func encodeOutbox(effects []Effect) []string {
+	out := make([]string, len(effects))
+	for i, e := range effects {
+		out[i] = strconv.Itoa(int(e.To)) + "/" + e.Kind
+	}
+	return out
+}
+
+func decodeOutbox(outbox []string) []Effect {
+	var out []Effect
+	for _, s := range outbox {
+		to, kind, ok := strings.Cut(s, "/")
+		if n, err := strconv.Atoi(to); ok && err == nil {
+			out = append(out, Effect{Kind: kind, To: Target(n)})
+		}
+	}
+	return out
 }
 
 // effects tracks the job in the pricing and promo groups while it has open
@@ -124,14 +168,17 @@ func effects(before, after *codecs.Job, cmd *codecs.Command) []Effect {
 		if isOpen {
 			kind = codecs.KindTrackOpenJob
 		}
-		out = append(out, Effect{Kind: kind})
+		out = append(out, Effect{Kind: kind, To: ToPricing})
 		if hasPromo {
-			out = append(out, Effect{Kind: kind, ToPromo: true})
+			out = append(out, Effect{Kind: kind, To: ToPromo})
 		}
 	}
 	if cmd.Kind == codecs.KindAcceptBid && after.Quote != nil && after.Quote.PromoApplied &&
 		(before == nil || before.Quote == nil) {
-		out = append(out, Effect{Kind: codecs.KindRedeemPromo, ToPromo: true})
+		out = append(out, Effect{Kind: codecs.KindRedeemPromo, To: ToPromo})
+	}
+	if before == nil && cmd.Kind == codecs.KindPostJob {
+		out = append(out, Effect{Kind: codecs.MatchJob, To: ToMatching})
 	}
 	return out
 }
@@ -163,7 +210,7 @@ func post(job *codecs.Job, cmd *codecs.Command) (*codecs.Job, *codecs.Rejection)
 		Mode: mode, Location: p.Location, Window: p.Window, DurationMinutes: p.DurationMinutes,
 		ProjectID: optional(p.ProjectID), DependsOn: append([]string{}, p.DependsOn...),
 		PromoCode: optional(p.PromoCode), BudgetMinor: p.BudgetMinor, Currency: p.Currency,
-		Bids: []codecs.Bid{}, CreatedAt: cmd.AcceptedAt,
+		Bids: []codecs.Bid{}, OfferedTo: []string{}, CreatedAt: cmd.AcceptedAt,
 	}
 	transition(j, codecs.StatusPosted, cmd)
 	return j, nil
@@ -256,5 +303,30 @@ func recordRejection(j *codecs.Job, cmd *codecs.Command) *codecs.Job {
 	}
 	r := *cmd.Rejection
 	j.LastRejection = &r
+	return j
+}
+
+// matched records the tradespeople a job was offered to. An "auto" job goes
+// to booking with the best of them, or to needs_attention when there is none.
+func matched(j *codecs.Job, cmd *codecs.Command) *codecs.Job {
+	if len(j.OfferedTo) > 0 || j.Status != codecs.StatusPosted {
+		return nil // already matched, or moved on
+	}
+	j.OfferedTo = append([]string{}, cmd.Candidates...)
+	if j.Mode != "auto" {
+		if len(j.OfferedTo) == 0 {
+			return nil
+		}
+		return j
+	}
+	if len(j.OfferedTo) == 0 {
+		reason := "no tradesperson of the trade can take the job in its window"
+		j.AttentionReason = &reason
+		transition(j, codecs.StatusNeedsAttention, cmd)
+		return j
+	}
+	best := j.OfferedTo[0]
+	j.AssignedTradespersonID = &best
+	transition(j, codecs.StatusBooking, cmd)
 	return j
 }

@@ -30,10 +30,9 @@ func (p *processor) handle(ctx goka.Context, cmd *codecs.Command) {
 		cur = *v
 	}
 	next, reprice := Apply(cur, cmd)
-	if next == nil {
-		return
+	if next != nil {
+		p.cat.Pricing.Set(ctx, next)
 	}
-	p.cat.Pricing.Set(ctx, next)
 	for _, job := range reprice {
 		p.cat.JobCommands.Emit(ctx, cmd.TenantID+"/"+job, &codecs.Command{CommandID: cmd.CommandID + "/reprice",
 			TenantID: cmd.TenantID, JobID: job, Kind: codecs.KindReprice, AcceptedAt: cmd.AcceptedAt,
@@ -42,12 +41,17 @@ func (p *processor) handle(ctx goka.Context, cmd *codecs.Command) {
 }
 
 // Apply returns the tenant's new pricing state (nil: unchanged) and the jobs
-// to re-price.
+// to re-price. A redelivered set_pricing changes nothing but re-prices again.
 func Apply(cur codecs.TenantPricing, cmd *codecs.Command) (*codecs.TenantPricing, []string) {
 	switch cmd.Kind {
 	case codecs.KindSetPricing:
-		if cmd.SetPricing == nil || (cmd.Seq <= cur.Seq && !cur.UpdatedAt.IsZero()) {
+		switch {
+		case cmd.SetPricing == nil || (cmd.Seq < cur.Seq && !cur.UpdatedAt.IsZero()):
 			return nil, nil
+		case cmd.Seq == cur.Seq && !cur.UpdatedAt.IsZero():
+			// A redelivery of the last change: re-price again (jobs ignore
+			// a price they have) in case a crash lost the messages.
+			return nil, slices.Clone(cur.OpenJobs)
 		}
 		cur.TaxBps, cur.PlatformFeeBps = cmd.SetPricing.TaxBps, cmd.SetPricing.PlatformFeeBps
 		cur.UpdatedAt, cur.Seq = cmd.AcceptedAt, cmd.Seq

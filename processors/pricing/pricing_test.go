@@ -23,8 +23,9 @@ func TestSetPricingRepricesTrackedJobsOnce(t *testing.T) {
 	require.NotNil(t, after)
 	assert.Equal(t, []string{"j1"}, reprice)
 	assert.Equal(t, int32(2000), after.TaxBps)
-	again, _ := Apply(*after, set)
-	assert.Nil(t, again, "a redelivered set_pricing has no effect")
+	again, resend := Apply(*after, set)
+	assert.Nil(t, again, "a redelivered set_pricing changes nothing")
+	assert.Equal(t, []string{"j1"}, resend, "but re-prices again in case a crash lost the messages")
 	untracked, _ := Apply(*after, &codecs.Command{Kind: codecs.KindUntrackOpenJob, JobID: "j1"})
 	assert.Empty(t, untracked.OpenJobs)
 }

@@ -33,6 +33,8 @@ type Outcome struct {
 	Reprice []string
 	// Refused is set when a redemption was refused.
 	Refused bool
+	// Snapshot is the state a reprice carries when Promo is nil.
+	Snapshot *codecs.Promo
 }
 
 func (p *processor) handle(ctx goka.Context, cmd *codecs.Command) {
@@ -44,9 +46,13 @@ func (p *processor) handle(ctx goka.Context, cmd *codecs.Command) {
 		return &codecs.Command{CommandID: cmd.CommandID + "/" + kind, TenantID: cmd.TenantID, JobID: job, Kind: kind,
 			PromoCode: cmd.PromoCode, AcceptedAt: cmd.AcceptedAt, Source: codecs.SourceInternal}
 	}
+	snapshot := out.Promo
+	if snapshot == nil {
+		snapshot = out.Snapshot
+	}
 	for _, job := range out.Reprice {
 		c := internal(job, codecs.KindReprice)
-		c.Promo = out.Promo
+		c.Promo = snapshot
 		p.cat.JobCommands.Emit(ctx, cmd.TenantID+"/"+job, c)
 	}
 	if out.Refused {
@@ -59,8 +65,12 @@ func Apply(cur *codecs.Promo, cmd *codecs.Command) Outcome {
 	switch cmd.Kind {
 	case codecs.KindUpsertPromo:
 		u := cmd.UpsertPromo
-		if u == nil || (cur != nil && cmd.Seq <= cur.Seq) {
+		switch {
+		case u == nil || (cur != nil && cmd.Seq < cur.Seq):
 			return Outcome{}
+		case cur != nil && cmd.Seq == cur.Seq:
+			// A redelivery: re-price again in case a crash lost the messages.
+			return Outcome{Reprice: slices.Clone(cur.OpenJobs), Snapshot: cur}
 		}
 		next := &codecs.Promo{Code: u.Code, PercentOff: u.PercentOff, AmountOffMinor: u.AmountOffMinor,
 			ValidFrom: u.ValidFrom, ValidTo: u.ValidTo, MaxRedemptions: u.MaxRedemptions, Active: u.Active,

@@ -15,19 +15,47 @@ import (
 // Define returns the tradespeople group graph.
 func Define(cat *topology.Catalog) *goka.GroupGraph {
 	p := &processor{cat: cat}
-	return topology.DefineGroup(cat, cat.Tradespeople, cat.TradespersonCommands.Input(p.handle))
+	return topology.DefineGroup(cat, cat.Tradespeople,
+		cat.TradespersonCommands.Input(p.handle),
+		cat.MatchEvents.Output(),
+	)
 }
 
 type processor struct{ cat *topology.Catalog }
 
 func (p *processor) handle(ctx goka.Context, cmd *codecs.Command) {
-	next, del := Apply(p.cat.Tradespeople.Get(ctx), cmd)
+	cur := p.cat.Tradespeople.Get(ctx)
+	if cur != nil && cmd.Seq == cur.Seq {
+		// A redelivery of the last change: its index updates are sent
+		// again (the index ignores what it has) in case a crash lost them.
+		p.index(ctx, cmd, Previous(cur), cur)
+		return
+	}
+	next, del := Apply(cur, cmd)
 	switch {
 	case del:
 		ctx.Delete()
 	case next != nil:
 		p.cat.Tradespeople.Set(ctx, next)
+	default:
+		return
 	}
+	p.index(ctx, cmd, cur, next)
+}
+
+func (p *processor) index(ctx goka.Context, cmd *codecs.Command, before, after *codecs.Tradesperson) {
+	for _, u := range IndexUpdates(cmd.TenantID, cmd.TradespersonID, cmd.Seq, before, after) {
+		p.cat.MatchEvents.Emit(ctx, u.Key, u.Event)
+	}
+}
+
+// Previous returns the profile as the index knew it before tp's last change
+// (only its coverage is set), or nil.
+func Previous(tp *codecs.Tradesperson) *codecs.Tradesperson {
+	if tp.Previous == nil {
+		return nil
+	}
+	return &codecs.Tradesperson{Base: tp.Previous.Base, RadiusKm: tp.Previous.RadiusKm, Trades: tp.Previous.Trades}
 }
 
 // DefaultWorkingHours are Monday to Friday, 08:00–18:00 UTC.
@@ -61,6 +89,7 @@ func Apply(cur *codecs.Tradesperson, cmd *codecs.Command) (*codecs.Tradesperson,
 	}
 	if cur != nil {
 		tp.CreatedAt, tp.Rating = cur.CreatedAt, cur.Rating
+		tp.Previous = &codecs.Coverage{Base: cur.Base, RadiusKm: cur.RadiusKm, Trades: cur.Trades}
 	}
 	return tp, false
 }

@@ -33,3 +33,42 @@ func TestUpsertKeepsCreationAndRatingAndDefaultsWorkingHours(t *testing.T) {
 	assert.Nil(t, gone)
 	assert.True(t, del)
 }
+
+func TestIndexUpdatesMoveATradespersonBetweenCells(t *testing.T) {
+	before, _ := Apply(nil, upsert(1, false))
+	before.Base = codecs.GeoPoint{Lat: 51.5, Lon: -0.1}
+	before.RadiusKm = 5
+	moved := *before
+	moved.Base = codecs.GeoPoint{Lat: 53.48, Lon: -2.24} // London to Manchester
+	moved.Trades = []string{"plumber", "hvac"}
+	ups := IndexUpdates("acme", "tp1", 2, before, &moved)
+	members, removals := 0, 0
+	for _, u := range ups {
+		switch u.Event.Kind {
+		case codecs.MatchMember:
+			members++
+			assert.Contains(t, u.Key, "/53", "members go to Manchester cells: %s", u.Key)
+		case codecs.MatchRemove:
+			removals++
+			assert.Contains(t, u.Key, "acme/plumber/51", "removals leave London cells: %s", u.Key)
+		}
+	}
+	assert.Positive(t, members)
+	assert.Positive(t, removals)
+	assert.Zero(t, members%2, "each covered cell for each of two trades")
+
+	same := IndexUpdates("acme", "tp1", 3, &moved, &moved)
+	for _, u := range same {
+		assert.Equal(t, codecs.MatchMember, u.Event.Kind, "an unchanged coverage removes nothing")
+	}
+}
+
+func TestPreviousCoverageIsKeptForRedelivery(t *testing.T) {
+	first, _ := Apply(nil, upsert(1, false))
+	assert.Nil(t, Previous(first))
+	second, _ := Apply(first, upsert(2, false))
+	prev := Previous(second)
+	require.NotNil(t, prev)
+	assert.Equal(t, first.Base, prev.Base)
+	assert.Equal(t, first.Trades, prev.Trades)
+}

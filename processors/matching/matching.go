@@ -1,0 +1,93 @@
+// Package matching is the processor group that finds the tradespeople for a
+// posted job — a stream-table join against a spatial index.
+//
+// # The index
+//
+// The table is keyed "<tenant>/<trade>/<cell>" over a grid of 0.1° cells
+// (geo.CellDeg). The tradespeople group writes a member into every cell its
+// service circle touches, for each of its trades; the jobs group sends a
+// posted job to the one cell containing it. Both go through the same
+// co-partitioned input, so a job is matched against exactly the
+// tradespeople who could reach it, without scanning the others.
+//
+// Cost: a profile change writes one record per covered cell and trade (about
+// 40 cells for a 20 km radius at 51°N, at most a few hundred at the 100 km
+// maximum). A match reads one cell: its members are filtered by exact
+// distance, activity and working hours, and the best MaxOffers kept.
+package matching
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/lovoo/goka"
+
+	"github.com/tradestream/tradestream/codecs"
+	"github.com/tradestream/tradestream/topology"
+)
+
+// Define returns the matching group graph.
+func Define(cat *topology.Catalog) *goka.GroupGraph {
+	p := &processor{cat: cat}
+	return topology.DefineGroup(cat, cat.Matching,
+		cat.MatchEvents.Input(p.handle),
+		cat.Notifications.Output(),
+		cat.JobCommands.Output(),
+	)
+}
+
+type processor struct{ cat *topology.Catalog }
+
+func (p *processor) handle(ctx goka.Context, ev *codecs.MatchEvent) {
+	var cell codecs.MatchCell
+	if cur := p.cat.Matching.Get(ctx); cur != nil {
+		cell = *cur
+	}
+	switch ev.Kind {
+	case codecs.MatchMember, codecs.MatchRemove:
+		if next, changed := Update(cell, ev); changed {
+			p.cat.Matching.Set(ctx, &next)
+		}
+	case codecs.MatchJob:
+		if ev.Job != nil {
+			p.offer(ctx, ev.TenantID, ev.Job, Match(cell.Members, ev.Job))
+		}
+	}
+}
+
+// offer notifies each candidate and tells the job who they are. Ids are
+// deterministic, so a redelivery notifies nobody twice.
+func (p *processor) offer(ctx goka.Context, tenant string, job *codecs.MatchRequest, cands []Candidate) {
+	ids := make([]string, len(cands))
+	for i, c := range cands {
+		ids[i] = c.TradespersonID
+		p.cat.Notifications.Emit(ctx, tenant+"/tradesperson:"+c.TradespersonID, &codecs.Notification{
+			ID: "offer-" + job.JobID + "-" + c.TradespersonID, Recipient: "tradesperson:" + c.TradespersonID,
+			Kind: "job_offer", JobID: job.JobID, At: job.PostedAt,
+			Message: fmt.Sprintf("New job near you (%.1f km): %s", c.DistanceKm, job.Title)})
+	}
+	p.cat.JobCommands.Emit(ctx, tenant+"/"+job.JobID, &codecs.Command{CommandID: "match-" + job.JobID,
+		TenantID: tenant, JobID: job.JobID, Kind: codecs.KindMatched, AcceptedAt: job.PostedAt,
+		Source: codecs.SourceInternal, Candidates: ids})
+}
+
+// Update applies an index update to a cell. An update older than the
+// member's current profile (by sequence number) changes nothing.
+func Update(cell codecs.MatchCell, ev *codecs.MatchEvent) (codecs.MatchCell, bool) {
+	i := slices.IndexFunc(cell.Members, func(m codecs.CellMember) bool { return m.TradespersonID == ev.TradespersonID })
+	if i >= 0 && ev.Seq < cell.Members[i].Seq {
+		return cell, false
+	}
+	members := slices.Clone(cell.Members)
+	switch {
+	case ev.Kind == codecs.MatchRemove && i >= 0:
+		members = slices.Delete(members, i, i+1)
+	case ev.Kind == codecs.MatchMember && ev.Member != nil && i >= 0:
+		members[i] = *ev.Member
+	case ev.Kind == codecs.MatchMember && ev.Member != nil:
+		members = append(members, *ev.Member)
+	default:
+		return cell, false
+	}
+	return codecs.MatchCell{Members: members}, true
+}
