@@ -25,6 +25,7 @@ import (
 type testEnv struct {
 	brokers, registry, prefix string
 	real                      bool
+	emb                       *embedded // nil on a real broker
 }
 
 func newTestEnv(t *testing.T) *testEnv {
@@ -36,7 +37,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	emb, err := startEmbedded("127.0.0.1:0", "127.0.0.1:0", "", 12)
 	require.NoError(t, err)
 	t.Cleanup(emb.close)
-	return &testEnv{brokers: emb.brokers()[0], registry: emb.registryURL(), prefix: prefix}
+	return &testEnv{brokers: emb.brokers()[0], registry: emb.registryURL(), prefix: prefix, emb: emb}
 }
 
 // config is an instance config for this env.
