@@ -90,6 +90,7 @@ func acceptBid(j *codecs.Job, cmd *codecs.Command, env Env) (*codecs.Job, *codec
 	bid.Quote = Price(bid.Lines, j.Currency, env.Pricing, deref(j.PromoCode), env.Promo, j.ID, cmd.AcceptedAt)
 	q := bid.Quote
 	j.Quote = &q
+	notePromo(j, cmd, env)
 	j.AssignedTradespersonID = &bid.TradespersonID
 	transition(j, codecs.StatusBooking, cmd)
 	return j, nil

@@ -137,3 +137,31 @@ func postCmdFor(id string) *codecs.Job {
 	c.JobID = id
 	return Apply(nil, c, Env{}).Job
 }
+
+func TestAnUnusablePromoIsExplainedInTheJobView(t *testing.T) {
+	expired := tenPercent()
+	expired.ValidTo = t0.Add(-time.Minute)
+	c := postCmd(1)
+	c.PostJob.PromoCode = "TEN"
+	for name, tc := range map[string]struct {
+		promo *codecs.Promo
+		want  string
+	}{
+		"unknown": {nil, "promo TEN does not exist"},
+		"expired": {expired, "promo TEN expired at"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := Apply(nil, c, Env{Promo: tc.promo})
+			require.NotNil(t, r.Job, "the job is posted anyway")
+			assert.Nil(t, r.Rejection)
+			require.NotNil(t, r.Job.LastRejection)
+			assert.Equal(t, CodePromoNotApplicable, r.Job.LastRejection.Code)
+			assert.Contains(t, r.Job.LastRejection.Reason, tc.want)
+		})
+	}
+	env := Env{Tradesperson: plumber, Promo: expired}
+	j := Apply(Apply(nil, c, env).Job, bidCmd(2, "b1", 100), env).Job
+	r := Apply(j, acceptCmd(3, "b1"), env)
+	assert.False(t, r.Job.Quote.PromoApplied)
+	assert.Contains(t, r.Job.LastRejection.Reason, "expired", "the accepted quote says why it has no discount")
+}

@@ -15,6 +15,9 @@ const (
 	CodeConflict          = "conflict"
 	CodeInvalidTransition = "invalid_transition"
 	CodeInvalid           = "invalid"
+	// CodePromoNotApplicable explains an unused promo code; the command
+	// itself was applied.
+	CodePromoNotApplicable = "promo_not_applicable"
 )
 
 // terminal statuses accept no further commands.
@@ -97,6 +100,9 @@ func Apply(job *codecs.Job, cmd *codecs.Command, env Env) Result {
 	switch cmd.Kind {
 	case codecs.KindPostJob:
 		next, rej = post(job, cmd)
+		if next != nil {
+			notePromo(next, cmd, env)
+		}
 	case codecs.KindCancelJob:
 		next, rej = cancel(clone(job), cmd)
 	case codecs.KindRescheduleJob:
@@ -293,6 +299,14 @@ func optional(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// notePromo shows in the job view why the job's promo code does not apply;
+// the command itself goes on, priced without the discount.
+func notePromo(j *codecs.Job, cmd *codecs.Command, env Env) {
+	if why := PromoProblem(env.Promo, deref(j.PromoCode), j.ID, cmd.AcceptedAt); why != "" {
+		j.LastRejection = reject(cmd, CodePromoNotApplicable, why)
+	}
 }
 
 // recordRejection shows a rejection from another group (payments, promos)

@@ -44,6 +44,24 @@ func PromoApplies(promo *codecs.Promo, job string, at time.Time) bool {
 	return true
 }
 
+// PromoProblem says why code does not apply to job at time at, or "" when it
+// applies (or no code was given).
+func PromoProblem(promo *codecs.Promo, code, job string, at time.Time) string {
+	switch {
+	case code == "" || PromoApplies(promo, job, at):
+		return ""
+	case promo == nil:
+		return "promo " + code + " does not exist"
+	case !promo.Active:
+		return "promo " + code + " is not active"
+	case at.Before(promo.ValidFrom):
+		return "promo " + code + " is valid from " + promo.ValidFrom.Format(time.RFC3339)
+	case !at.Before(promo.ValidTo):
+		return "promo " + code + " expired at " + promo.ValidTo.Format(time.RFC3339)
+	}
+	return "promo " + code + " reached its maximum redemptions"
+}
+
 // Price prices lines (all amounts ≥ 0, sum ≤ MaxSubtotalMinor) by the rules of
 // CONTRACT.md §3. code is the job's promo code ("" for none); promo is its
 // state, applied when PromoApplies.
