@@ -2,6 +2,7 @@ package topology
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/lovoo/goka"
@@ -22,6 +23,7 @@ const (
 	PromoCommandsTopic        goka.Stream = "tradestream.promo-commands"
 	PaymentCommandsTopic      goka.Stream = "tradestream.payment-commands"
 	PaymentsLedgerTopic       goka.Stream = "tradestream.payments-ledger"
+	CDCAuditTopic             goka.Stream = "tradestream.cdc-audit"
 	MatchEventsTopic          goka.Stream = "tradestream.match-events"
 	NotificationsTopic        goka.Stream = "tradestream.notifications"
 
@@ -31,9 +33,14 @@ const (
 	PricingGroup       goka.Group = "tradestream.pricing"
 	PromosGroup        goka.Group = "tradestream.promos"
 	PaymentsGroup      goka.Group = "tradestream.payments"
+	CDCGroup           goka.Group = "tradestream.cdc"
 	MatchingGroup      goka.Group = "tradestream.matching"
 	NotificationsGroup goka.Group = "tradestream.notifications"
 )
+
+// ExternalOwner is the Spec.Owner of topics written outside Tradestream:
+// the Debezium connectors of the legacy databases.
+const ExternalOwner goka.Group = "Kafka Connect (Debezium)"
 
 // Cleanup policies.
 const (
@@ -59,7 +66,8 @@ type Spec struct {
 	Retention time.Duration
 	// Codec is the topic's one codec.
 	Codec goka.Codec
-	// Owner is the group writing the topic ("" for the API).
+	// Owner is the group writing the topic ("" for the API, ExternalOwner
+	// for a topic another system writes).
 	Owner goka.Group
 }
 
@@ -110,8 +118,18 @@ type Catalog struct {
 	// Payments is the latest state of each unsettled payment, keyed
 	// "<tenant>/<payment>"; settling deletes the key with a tombstone.
 	Payments *Table[codecs.Payment]
+	// CDC are the Debezium topics of the legacy databases (Config.CDCTopics),
+	// written by Kafka Connect, keyed by the Debezium record key.
+	CDC []*Raw
+	// CDCAudit records every change event the cdc group mapped, keyed
+	// "<tenant>/<id>" of the mapped entity.
+	CDCAudit *Stream[codecs.CDCAudit]
+	// CDCState is the cdc group's table: per Debezium record key, the last
+	// applied source position and row image of each source topic.
+	CDCState *Table[codecs.CDCState]
 
 	cfg   Config
+	reg   codecs.Registry
 	specs []Spec
 }
 
@@ -119,7 +137,7 @@ type Catalog struct {
 // first use.
 func NewCatalog(cfg Config, reg codecs.Registry) (*Catalog, error) {
 	cfg.EnsureDefaults()
-	c := &Catalog{cfg: cfg}
+	c := &Catalog{cfg: cfg, reg: reg}
 	b := builder{c: c, reg: reg, seen: map[string]bool{}}
 	c.DeadLetters = stream[codecs.DeadLetter](&b, DeadLettersTopic, "dead_letter", "source key", "")
 	c.Commands = stream[codecs.Command](&b, CommandsTopic, "command", "tenant_id", "")
@@ -138,6 +156,11 @@ func NewCatalog(cfg Config, reg codecs.Registry) (*Catalog, error) {
 	c.Pricing = table[codecs.TenantPricing](&b, PricingGroup, "tenant_pricing", "tenant_id")
 	c.Promos = table[codecs.Promo](&b, PromosGroup, "promo", "tenant_id/code")
 	c.Payments = table[codecs.Payment](&b, PaymentsGroup, "payment", "tenant_id/payment_id")
+	c.CDCAudit = stream[codecs.CDCAudit](&b, CDCAuditTopic, "cdc_audit", "tenant_id/entity_id", CDCGroup)
+	c.CDCState = table[codecs.CDCState](&b, CDCGroup, "cdc_state", "debezium key")
+	for _, t := range cfg.CDCTopics {
+		c.CDC = append(c.CDC, raw(&b, goka.Stream(t), "debezium key", "debezium.Envelope"))
+	}
 	c.Matching = table[codecs.MatchCell](&b, MatchingGroup, "match_cell", "tenant_id/trade/cell")
 	if c.Matching != nil {
 		// A cell holds every tradesperson of a trade who covers it: decode
@@ -157,6 +180,10 @@ func (c *Catalog) Specs() []Spec { return append([]Spec(nil), c.specs...) }
 // Config returns the Kafka config the catalog was built with (defaults filled).
 func (c *Catalog) Config() Config { return c.cfg }
 
+// Registry returns the schema registry the catalog's codecs use; groups
+// decoding foreign Avro (the CDC topics) fetch writer schemas from it.
+func (c *Catalog) Registry() codecs.Registry { return c.reg }
+
 // DefineGroup is goka.DefineGroup for the group owning table, plus the
 // edges every group needs: its table and the dead-letter output that typed
 // inputs use for records they cannot handle.
@@ -166,11 +193,20 @@ func DefineGroup[T any](c *Catalog, table *Table[T], edges ...goka.Edge) *goka.G
 }
 
 // DeadLetter writes the current record to the dead-letter topic with reason.
+// The record also carries the reason and its origin as Kafka headers
+// (error, source.topic, source.partition, source.offset), for tools that
+// read headers without decoding the value.
 func (c *Catalog) DeadLetter(ctx goka.Context, raw []byte, reason error) {
+	headers := goka.Headers{
+		"error":            []byte(reason.Error()),
+		"source.topic":     []byte(ctx.Topic()),
+		"source.partition": []byte(strconv.FormatInt(int64(ctx.Partition()), 10)),
+		"source.offset":    []byte(strconv.FormatInt(ctx.Offset(), 10)),
+	}
 	c.DeadLetters.Emit(ctx, ctx.Key(), &codecs.DeadLetter{
 		Group: string(ctx.Group()), Topic: string(ctx.Topic()), Partition: ctx.Partition(),
 		Offset: ctx.Offset(), Key: ctx.Key(), Value: raw, Error: reason.Error(), At: time.Now().UTC(),
-	})
+	}, goka.WithCtxEmitHeaders(headers))
 }
 
 type builder struct {
@@ -221,6 +257,14 @@ func stream[T any](b *builder, name goka.Stream, schema, key string, owner goka.
 	b.add(Spec{Name: string(name), Partitions: b.c.cfg.Partitions, Key: key, Value: "tradestream." + typeName(schema),
 		Subject: codec.Subject(), Schema: codec.Schema(), Cleanup: CleanupDelete, Retention: b.c.cfg.Retention, Codec: s.Codec(), Owner: owner})
 	return s
+}
+
+// raw declares a foreign stream: written by another system under its own
+// name (no prefix), in a format its consumer decodes.
+func raw(b *builder, name goka.Stream, key, value string) *Raw {
+	b.add(Spec{Name: string(name), Partitions: b.c.cfg.Partitions, Key: key, Value: value,
+		Cleanup: CleanupDelete, Retention: b.c.cfg.Retention, Codec: rawCodec{}, Owner: ExternalOwner})
+	return &Raw{Topic: name, deadLetter: b.c.DeadLetter}
 }
 
 func table[T any](b *builder, group goka.Group, schema, key string) *Table[T] {

@@ -17,10 +17,14 @@ func TestEveryTopicIsDeclaredOnceWithOneCodec(t *testing.T) {
 		assert.False(t, seen[s.Name], "%s declared twice", s.Name)
 		seen[s.Name] = true
 		assert.NotNil(t, s.Codec, s.Name)
-		assert.Equal(t, s.Name+"-value", s.Subject)
-		assert.NotEmpty(t, s.Schema)
 		assert.Equal(t, int32(12), s.Partitions)
 		assert.Contains(t, []string{CleanupDelete, CleanupCompact}, s.Cleanup)
+		if s.Owner == ExternalOwner {
+			assert.Empty(t, s.Schema, "%s: a foreign topic's format is its writer's", s.Name)
+			continue
+		}
+		assert.Equal(t, s.Name+"-value", s.Subject)
+		assert.NotEmpty(t, s.Schema)
 	}
 	assert.True(t, seen[string(cat.Jobs.Topic)])
 	assert.Equal(t, CleanupCompact, specOf(t, cat, string(cat.Jobs.Topic)).Cleanup, "tables are compacted")
@@ -39,6 +43,20 @@ func TestPrefixRenamesTopicsAndGroups(t *testing.T) {
 	assert.Equal(t, "it1.tradestream.commands", string(cat.Commands.Topic))
 	assert.Equal(t, "it1.tradestream.jobs", string(cat.Jobs.Group))
 	assert.Equal(t, "it1.tradestream.jobs-table", string(cat.Jobs.Topic))
+	assert.Equal(t, "legacy.public.tradespeople", string(cat.CDC[0].Topic), "Debezium topics are taken as named")
+}
+
+func TestCDCTopicsAreDeclaredAsForeignStreams(t *testing.T) {
+	cat, err := NewCatalog(Config{Brokers: []string{"x"}, CDCTopics: []string{"a.b.c", "d.e.f.g"}}, codecs.NewMemoryRegistry())
+	require.NoError(t, err)
+	require.Len(t, cat.CDC, 2)
+	assert.Equal(t, "d.e.f.g", string(cat.CDC[1].Topic))
+	assert.Equal(t, ExternalOwner, specOf(t, cat, "a.b.c").Owner)
+	assert.Equal(t, "tradestream.cdc-table", string(cat.CDCState.Topic))
+	assert.NotNil(t, cat.Registry())
+	_, err = NewCatalog(Config{Brokers: []string{"x"}, CDCTopics: []string{"tradestream.commands"}}, codecs.NewMemoryRegistry())
+	assert.ErrorContains(t, err, "declared twice", "a CDC topic cannot be one of ours")
+	assert.ErrorIs(t, Config{Brokers: []string{"x"}, Partitions: 1, Replication: 1, CDCTopics: []string{""}}.Validate(), ErrConfig)
 }
 
 func specOf(t *testing.T, cat *Catalog, name string) Spec {

@@ -3,6 +3,7 @@ package topology
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -29,6 +30,15 @@ type Config struct {
 	Retention time.Duration
 	// CommitInterval is how often consumed offsets are committed. Default: 1s.
 	CommitInterval time.Duration
+	// CDCTopics are the Debezium topics of the legacy databases, taken as
+	// named: Prefix does not apply to them. Default: DefaultCDCTopics().
+	CDCTopics []string
+}
+
+// DefaultCDCTopics returns the topics of the legacy PostgreSQL connector's
+// tradespeople table and the SQL Server connector's jobs table.
+func DefaultCDCTopics() []string {
+	return []string{"legacy.public.tradespeople", "legacy.marketplace.dbo.jobs"}
 }
 
 // ErrConfig wraps every configuration error.
@@ -51,6 +61,9 @@ func (c *Config) EnsureDefaults() {
 	if c.CommitInterval == 0 {
 		c.CommitInterval = time.Second
 	}
+	if len(c.CDCTopics) == 0 {
+		c.CDCTopics = DefaultCDCTopics()
+	}
 }
 
 // Validate reports the first invalid field.
@@ -64,6 +77,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: replication %d < 1", ErrConfig, c.Replication)
 	case c.Linger < 0:
 		return fmt.Errorf("%w: negative linger", ErrConfig)
+	case slices.Contains(c.CDCTopics, ""):
+		return fmt.Errorf("%w: empty CDC topic name", ErrConfig)
 	}
 	return nil
 }

@@ -178,6 +178,9 @@ func schemasCmd(ctx context.Context, sub string, args []string, stdout io.Writer
 	}
 	bad := 0
 	for _, s := range cat.Specs() {
+		if s.Schema == "" {
+			continue // a foreign topic (Debezium): its writer registers its schemas
+		}
 		if sub == "register" {
 			id, err := reg.Register(ctx, s.Subject, s.Schema)
 			if err != nil {
