@@ -28,6 +28,7 @@ commands:
   schemas register  register every schema
   simulate        load generator against any cluster
   topology        print the processor graph (--format text|mermaid)
+  replay          reprocess processor groups from earliest or a time (--group, --from, --dry-run, --watch)
 
 Run "tradestream <command> -h" for its flags. Every flag also reads
 TRADESTREAM_<FLAG> from the environment (e.g. TRADESTREAM_BROKERS).
@@ -97,6 +98,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return simulateCmd(ctx, rest, stderr)
 	case "topology":
 		return topologyCmd(ctx, rest, stdout)
+	case "replay":
+		return replayCmd(ctx, rest, stdout)
 	}
 	return usageErr("unknown command %q; try tradestream help", cmd)
 }
