@@ -11,6 +11,7 @@ require (
 	github.com/syndtr/goleveldb v1.0.0
 	github.com/twmb/franz-go/pkg/kfake v0.0.0-20260918054303-01f206a7e32c
 	github.com/twmb/franz-go/pkg/sr v1.8.0
+	gopkg.in/yaml.v3 v3.0.1
 )
 
 require (
