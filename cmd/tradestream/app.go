@@ -18,6 +18,7 @@ import (
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/storage"
 
+	"github.com/tradestream/tradestream/processors/cdc"
 	"github.com/tradestream/tradestream/processors/ingest"
 	"github.com/tradestream/tradestream/processors/jobs"
 	"github.com/tradestream/tradestream/processors/matching"
@@ -40,6 +41,13 @@ var groups = map[string]func(*topology.Catalog) *goka.GroupGraph{
 	"payments":      payments.Define,
 	"matching":      matching.Define,
 	"notifications": notifications.Define,
+	"cdc":           cdc.Define,
+}
+
+// groupSetups give a group what it takes from the instance config: its
+// graph (replacing groups[name]) and processor options of its own.
+var groupSetups = map[string]func(*Config, *topology.Catalog) (*goka.GroupGraph, []goka.ProcessorOption, error){
+	"cdc": cdcGroup,
 }
 
 // groupNames lists the processor groups in a stable order.
@@ -106,7 +114,15 @@ func newApp(cfg *Config, cat *topology.Catalog, log *slog.Logger) (*app, error) 
 			// table, and LevelDB allows one opener per directory.
 			goka.WithStorageBuilder(markingBuilder(filepath.Join(dir, "processors", n))),
 			goka.WithLogger(glog))
-		p, err := goka.NewProcessor(cat.Config().Brokers, groups[n](cat), opts...)
+		graph := groups[n](cat)
+		if setup, ok := groupSetups[n]; ok {
+			var own []goka.ProcessorOption
+			if graph, own, err = setup(cfg, cat); err != nil {
+				return nil, err
+			}
+			opts = append(opts, own...)
+		}
+		p, err := goka.NewProcessor(cat.Config().Brokers, graph, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("processor %s: %w", n, err)
 		}

@@ -114,7 +114,7 @@ func serve(ctx context.Context, cfg *Config, sl *slog.Logger, ready func(*app)) 
 
 func catalog(cfg *Config) (*topology.Catalog, error) {
 	tc := topology.Config{Brokers: cfg.brokerList(), ClientID: "tradestream-" + cfg.InstanceID,
-		Partitions: int32(cfg.Partitions), Prefix: cfg.TopicPrefix}
+		Partitions: int32(cfg.Partitions), Prefix: cfg.TopicPrefix, CDCTopics: cfg.cdcTopicList()}
 	tc.EnsureDefaults()
 	if err := tc.Validate(); err != nil {
 		return nil, usageErr("%v", err)
@@ -134,7 +134,7 @@ func topicsApplyCmd(ctx context.Context, args []string, stdout io.Writer) error 
 		return usageErr("topics apply needs --brokers")
 	}
 	cat, err := topology.NewCatalog(topology.Config{Brokers: cfg.brokerList(), Partitions: int32(cfg.Partitions),
-		Prefix: cfg.TopicPrefix}, codecs.NewMemoryRegistry())
+		Prefix: cfg.TopicPrefix, CDCTopics: cfg.cdcTopicList()}, codecs.NewMemoryRegistry())
 	if err != nil {
 		return err
 	}
@@ -172,7 +172,8 @@ func schemasCmd(ctx context.Context, sub string, args []string, stdout io.Writer
 		return usageErr("schemas %s needs --registry", sub)
 	}
 	reg := codecs.NewHTTPRegistry(cfg.Registry, 10*time.Second)
-	cat, err := topology.NewCatalog(topology.Config{Brokers: []string{"unused"}, Prefix: cfg.TopicPrefix}, reg)
+	cat, err := topology.NewCatalog(topology.Config{Brokers: []string{"unused"}, Prefix: cfg.TopicPrefix,
+		CDCTopics: cfg.cdcTopicList()}, reg)
 	if err != nil {
 		return err
 	}

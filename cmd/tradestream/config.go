@@ -8,6 +8,9 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/tradestream/tradestream/processors/cdc"
+	"github.com/tradestream/tradestream/topology"
 )
 
 // errUsage marks a bad command line or configuration: exit code 2.
@@ -43,6 +46,12 @@ type Config struct {
 	Partitions int
 	// LogLevel is debug, info, warn or error. Default: info.
 	LogLevel string
+	// CDCTopics lists the Debezium topics of the legacy databases, comma
+	// separated, taken as named (no prefix). Default: the PostgreSQL
+	// tradespeople and SQL Server jobs topics.
+	CDCTopics string
+	// CDCMapping is a YAML mapping file replacing the embedded one.
+	CDCMapping string
 
 	// BrokerAddr is where demo's embedded broker listens. Default: 127.0.0.1:9092.
 	BrokerAddr string
@@ -73,6 +82,8 @@ func (f *flagSet) common() {
 	f.StringVar(&f.cfg.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	f.IntVar(&f.cfg.Partitions, "partitions", 12, "partitions of every topic (when created)")
 	f.StringVar(&f.cfg.TopicPrefix, "topic-prefix", "", "prefix of every topic and group name")
+	f.StringVar(&f.cfg.CDCTopics, "cdc-topics", strings.Join(topology.DefaultCDCTopics(), ","),
+		"Debezium topics of the legacy databases, comma-separated (not prefixed)")
 }
 
 func (f *flagSet) server(defaultStateDir string) {
@@ -82,6 +93,7 @@ func (f *flagSet) server(defaultStateDir string) {
 	host, _ := os.Hostname()
 	f.StringVar(&f.cfg.InstanceID, "instance-id", host, "instance name (its state lives in state-dir/instance-id)")
 	f.StringVar(&f.cfg.APIKeys, "api-keys", "", "JSON file of API keys [{key, tenant, role}]")
+	f.StringVar(&f.cfg.CDCMapping, "cdc-mapping", "", "YAML mapping of CDC tables to commands (default: the embedded one)")
 }
 
 func (f *flagSet) cluster() {
@@ -140,6 +152,14 @@ func (c *Config) validate() error {
 	if _, err := selectGroups(c.Processors); err != nil {
 		return err
 	}
+	if len(c.cdcTopicList()) == 0 {
+		return usageErr("--cdc-topics names no topic")
+	}
+	if c.CDCMapping != "" {
+		if _, err := cdc.LoadMapping(c.CDCMapping); err != nil {
+			return usageErr("--cdc-mapping: %v", err)
+		}
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -148,9 +168,14 @@ func (c *Config) validate() error {
 	return nil
 }
 
-func (c *Config) brokerList() []string {
+func (c *Config) brokerList() []string { return splitList(c.Brokers) }
+
+// cdcTopicList is --cdc-topics as a list; empty means the default topics.
+func (c *Config) cdcTopicList() []string { return splitList(c.CDCTopics) }
+
+func splitList(s string) []string {
 	var out []string
-	for _, b := range strings.Split(c.Brokers, ",") {
+	for _, b := range strings.Split(s, ",") {
 		if b = strings.TrimSpace(b); b != "" {
 			out = append(out, b)
 		}

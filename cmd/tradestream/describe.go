@@ -120,7 +120,7 @@ func topologyCmd(_ context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	cat, err := topology.NewCatalog(topology.Config{Brokers: []string{"unused"}, Partitions: int32(cfg.Partitions),
-		Prefix: cfg.TopicPrefix}, codecs.NewMemoryRegistry())
+		Prefix: cfg.TopicPrefix, CDCTopics: cfg.cdcTopicList()}, codecs.NewMemoryRegistry())
 	if err != nil {
 		return err
 	}

@@ -10,12 +10,14 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/tradestream/tradestream/codecs"
+	"github.com/tradestream/tradestream/topology"
 )
 
 // testEnv is a Kafka cluster and registry for end-to-end tests: the embedded
@@ -31,6 +33,10 @@ type testEnv struct {
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
 	prefix := fmt.Sprintf("t%d-%d.", time.Now().UnixNano()%1e9, rand.IntN(1e6))
+	// The Debezium topics are taken as named, not prefixed: each test names
+	// its own, for instances and CLI runs alike, so tests sharing a cluster
+	// never consume each other's change events.
+	t.Setenv("TRADESTREAM_CDC_TOPICS", cdcTopicsOf(prefix))
 	if b, r := os.Getenv("TRADESTREAM_IT_BROKERS"), os.Getenv("TRADESTREAM_IT_REGISTRY"); b != "" && r != "" {
 		return &testEnv{brokers: b, registry: r, prefix: prefix, real: true}
 	}
@@ -43,7 +49,17 @@ func newTestEnv(t *testing.T) *testEnv {
 // config is an instance config for this env.
 func (e *testEnv) config(t *testing.T, instance, stateDir string) *Config {
 	return &Config{HTTPAddr: "127.0.0.1:0", Brokers: e.brokers, Registry: e.registry, Processors: "all",
-		StateDir: stateDir, InstanceID: instance, Partitions: 12, TopicPrefix: e.prefix, LogLevel: "warn"}
+		StateDir: stateDir, InstanceID: instance, Partitions: 12, TopicPrefix: e.prefix, LogLevel: "warn",
+		CDCTopics: cdcTopicsOf(e.prefix)}
+}
+
+// cdcTopicsOf is --cdc-topics for a test prefix: the default topics, prefixed.
+func cdcTopicsOf(prefix string) string {
+	var out []string
+	for _, t := range topology.DefaultCDCTopics() {
+		out = append(out, prefix+t)
+	}
+	return strings.Join(out, ",")
 }
 
 // instance is one running tradestream instance.

@@ -57,7 +57,7 @@ func replayCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 	cat, err := topology.NewCatalog(topology.Config{Brokers: cfg.brokerList(), Partitions: int32(cfg.Partitions),
-		Prefix: cfg.TopicPrefix}, codecs.NewMemoryRegistry())
+		Prefix: cfg.TopicPrefix, CDCTopics: cfg.cdcTopicList()}, codecs.NewMemoryRegistry())
 	if err != nil {
 		return err
 	}
