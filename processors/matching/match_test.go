@@ -127,8 +127,8 @@ func BenchmarkMatch100k(b *testing.B) {
 	require.NoError(b, err)
 	run := func(name string, codec goka.Codec) {
 		b.Run(name, func(b *testing.B) {
-			b.ReportMetric(float64(len(members)), "members/cell")
-			b.ReportMetric(float64(len(data)), "bytes/cell")
+			defer b.ReportMetric(float64(len(data)), "bytes/cell")
+			defer b.ReportMetric(float64(len(members)), "members/cell")
 			for b.Loop() {
 				v, err := codec.Decode(data)
 				if err != nil {
