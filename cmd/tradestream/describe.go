@@ -45,7 +45,7 @@ func describeText(w io.Writer, cat *topology.Catalog, graphs []*goka.GroupGraph)
 		}
 		owner := string(s.Owner)
 		if owner == "" {
-			owner = writers(s.Name, graphs)
+			owner = writers(s.Name, string(cat.Commands.Topic), graphs)
 		}
 		fmt.Fprintf(w, "| `%s` | %s | `%s` | %d | %s | %s | %s |\n", s.Name, s.Key, s.Value, s.Partitions, s.Cleanup, retention, owner)
 	}
@@ -74,9 +74,12 @@ func describeText(w io.Writer, cat *topology.Catalog, graphs []*goka.GroupGraph)
 }
 
 // writers names who writes a topic with no owning group: the groups that
-// output it, or the API for commands.
-func writers(topic string, graphs []*goka.GroupGraph) string {
+// output it, and the API for commands.
+func writers(topic, commands string, graphs []*goka.GroupGraph) string {
 	var out []string
+	if topic == commands {
+		out = append(out, "HTTP API", "simulator")
+	}
 	for _, g := range graphs {
 		for _, e := range g.OutputStreams() {
 			if e.Topic() == topic {
