@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/tradestream/tradestream/codecs"
 )
 
@@ -42,6 +44,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock. Default: time.Now.
 	Now func() time.Time
+	// Metrics is where the API registers its request metrics and what
+	// GET /metrics serves. Default: a registry of its own.
+	Metrics *prometheus.Registry
 }
 
 // Server is the HTTP API.
@@ -53,6 +58,7 @@ type Server struct {
 	idem     *idempotencyCache
 	draining atomic.Bool
 	mux      *http.ServeMux
+	metrics  *httpMetrics
 }
 
 // NewServer returns the API over views, writing commands with emitter.
@@ -66,8 +72,11 @@ func NewServer(emitter Emitter, views Views, opts Options) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Metrics == nil {
+		opts.Metrics = prometheus.NewRegistry()
+	}
 	s := &Server{emitter: emitter, views: views, opts: opts, log: opts.Logger,
-		idem: newIdempotencyCache(24*time.Hour, 100_000), mux: http.NewServeMux()}
+		idem: newIdempotencyCache(24*time.Hour, 100_000), mux: http.NewServeMux(), metrics: newHTTPMetrics(opts.Metrics)}
 	s.routes()
 	return s
 }
@@ -76,6 +85,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
+	s.mux.Handle("GET /metrics", metricsHandler(s.opts.Metrics))
 	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
 		if !s.opts.Ready() || s.draining.Load() {
 			writeError(w, errNotReady)
@@ -120,6 +130,9 @@ func (s *Server) tenant(pattern string, h http.HandlerFunc) {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rec, start := &statusRecorder{ResponseWriter: w}, time.Now()
+	w = rec
+	defer func() { s.metrics.observe(r, rec.status, start) }()
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {

@@ -153,3 +153,14 @@ func TestStatusCommandValidatesStatus(t *testing.T) {
 	require.Equal(t, http.StatusAccepted, w.Code, w.Body.String())
 	assert.Equal(t, time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC), rec.cmds[0].SetJobStatus.At)
 }
+
+func TestMetricsCountRequestsByRoute(t *testing.T) {
+	s, _ := newTestServer(mapView{}, Options{})
+	do(s, "POST", "/v1/tenants/acme/jobs", validJob)
+	do(s, "POST", "/v1/tenants/acme/jobs", `{`)
+	w := do(s, "GET", "/metrics", "")
+	require.Equal(t, http.StatusOK, w.Code)
+	body := w.Body.String()
+	assert.Contains(t, body, `tradestream_http_requests_total{code="202",method="POST",route="POST /v1/tenants/{tenant}/jobs"} 1`)
+	assert.Contains(t, body, `tradestream_http_requests_total{code="400",method="POST",route="POST /v1/tenants/{tenant}/jobs"} 1`)
+}

@@ -29,6 +29,9 @@ func (v *View[T]) Run(ctx context.Context) error { return v.view.Run(ctx) }
 // Recovered reports whether the view caught up with its table once.
 func (v *View[T]) Recovered() bool { return v.view.Recovered() }
 
+// Stats reports the view's partitions: status and recovery progress.
+func (v *View[T]) Stats(ctx context.Context) *goka.ViewStats { return v.view.Stats(ctx) }
+
 // Get returns key's value, or nil when the table has none.
 func (v *View[T]) Get(key string) (*T, error) {
 	x, err := v.view.Get(key)

@@ -128,6 +128,9 @@ type Catalog struct {
 	// applied source position and row image of each source topic.
 	CDCState *Table[codecs.CDCState]
 
+	// Metrics count and time what the processors of this catalog do.
+	Metrics *Metrics
+
 	cfg   Config
 	reg   codecs.Registry
 	specs []Spec
@@ -137,7 +140,7 @@ type Catalog struct {
 // first use.
 func NewCatalog(cfg Config, reg codecs.Registry) (*Catalog, error) {
 	cfg.EnsureDefaults()
-	c := &Catalog{cfg: cfg, reg: reg}
+	c := &Catalog{cfg: cfg, reg: reg, Metrics: NewMetrics()}
 	b := builder{c: c, reg: reg, seen: map[string]bool{}}
 	c.DeadLetters = stream[codecs.DeadLetter](&b, DeadLettersTopic, "dead_letter", "source key", "")
 	c.Commands = stream[codecs.Command](&b, CommandsTopic, "command", "tenant_id", "")
@@ -203,6 +206,7 @@ func (c *Catalog) DeadLetter(ctx goka.Context, raw []byte, reason error) {
 		"source.partition": []byte(strconv.FormatInt(int64(ctx.Partition()), 10)),
 		"source.offset":    []byte(strconv.FormatInt(ctx.Offset(), 10)),
 	}
+	c.Metrics.deadLetter(string(ctx.Group()), string(ctx.Topic()))
 	c.DeadLetters.Emit(ctx, ctx.Key(), &codecs.DeadLetter{
 		Group: string(ctx.Group()), Topic: string(ctx.Topic()), Partition: ctx.Partition(),
 		Offset: ctx.Offset(), Key: ctx.Key(), Value: raw, Error: reason.Error(), At: time.Now().UTC(),
@@ -253,7 +257,7 @@ func stream[T any](b *builder, name goka.Stream, schema, key string, owner goka.
 	if codec == nil {
 		return nil
 	}
-	s := &Stream[T]{Topic: name, Avro: codec, deadLetter: b.c.DeadLetter}
+	s := &Stream[T]{Topic: name, Avro: codec, deadLetter: b.c.DeadLetter, metrics: b.c.Metrics}
 	b.add(Spec{Name: string(name), Partitions: b.c.cfg.Partitions, Key: key, Value: "tradestream." + typeName(schema),
 		Subject: codec.Subject(), Schema: codec.Schema(), Cleanup: CleanupDelete, Retention: b.c.cfg.Retention, Codec: s.Codec(), Owner: owner})
 	return s

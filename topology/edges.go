@@ -3,6 +3,7 @@ package topology
 import (
 	"fmt"
 	"runtime"
+	"time"
 
 	"github.com/lovoo/goka"
 
@@ -19,6 +20,7 @@ type Stream[T any] struct {
 	Avro *codecs.Avro[T]
 
 	deadLetter func(ctx goka.Context, raw []byte, reason error)
+	metrics    *Metrics
 }
 
 // Codec is the codec every edge, emitter and test of the stream uses: Avro,
@@ -31,6 +33,8 @@ func (s *Stream[T]) Codec() goka.Codec { return lenient[T]{s.Avro} }
 // dead-letter topic with the reason, and processing goes on.
 func (s *Stream[T]) Input(h Handler[T]) goka.Edge {
 	return goka.Input(s.Topic, s.Codec(), func(ctx goka.Context, msg any) {
+		start := time.Now()
+		defer s.metrics.observe(string(ctx.Group()), string(s.Topic), start)
 		if p, ok := msg.(*poison); ok {
 			s.deadLetter(ctx, p.raw, p.err)
 			return
@@ -47,6 +51,7 @@ func (s *Stream[T]) Output() goka.Edge { return goka.Output(s.Topic, s.Codec()) 
 // Emit writes v to the stream under key.
 func (s *Stream[T]) Emit(ctx goka.Context, key string, v *T, opts ...goka.ContextOption) {
 	ctx.Emit(s.Topic, key, v, opts...)
+	s.metrics.emit(string(ctx.Group()), string(s.Topic))
 }
 
 // Table is a group table with its one codec.

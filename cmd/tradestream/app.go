@@ -151,7 +151,9 @@ func newApp(cfg *Config, cat *topology.Catalog, log *slog.Logger) (*app, error) 
 	if err != nil {
 		return nil, err
 	}
-	a.server = state.NewServer(a.emitter, views, state.Options{Keys: keys, Ready: a.recovered, Logger: log})
+	a.server = state.NewServer(a.emitter, views, state.Options{Keys: keys, Ready: a.recovered, Logger: log,
+		Metrics: cat.Metrics.Registry})
+	registerMetrics(a)
 	a.httpLn, err = net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return nil, fmt.Errorf("http: %w", err)
@@ -161,9 +163,10 @@ func newApp(cfg *Config, cat *topology.Catalog, log *slog.Logger) (*app, error) 
 
 // viewRunner is a view the instance runs and waits for.
 type viewRunner struct {
-	name string
-	Run  func(context.Context) error
-	ok   func() bool
+	name  string
+	Run   func(context.Context) error
+	ok    func() bool
+	stats func(context.Context) *goka.ViewStats
 }
 
 // addView opens a view of table and registers it with the instance.
@@ -172,7 +175,7 @@ func addView[T any](a *app, table *topology.Table[T], opts []goka.ViewOption) (*
 	if err != nil {
 		return nil, err
 	}
-	a.views = append(a.views, viewRunner{name: "view " + string(table.Topic), Run: v.Run, ok: v.Recovered})
+	a.views = append(a.views, viewRunner{name: string(table.Topic), Run: v.Run, ok: v.Recovered, stats: v.Stats})
 	return v, nil
 }
 
