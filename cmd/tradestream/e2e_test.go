@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -188,4 +190,28 @@ func TestShutdownLosesNoAcknowledgedCommand(t *testing.T) {
 		again.waitJob(t, "acme", id, func(*codecs.Job) bool { return true }, "acknowledged before shutdown")
 	}
 	t.Logf("%d acknowledged commands, all applied", len(acked))
+}
+
+func TestMetricsShowProcessingLagAndRequests(t *testing.T) {
+	env := newTestEnv(t)
+	in := env.start(t, "a", t.TempDir())
+	st, _ := in.post(t, "/v1/tenants/acme/jobs", jobBody("job-1", 7))
+	require.Equal(t, http.StatusAccepted, st)
+	in.waitJob(t, "acme", "job-1", func(*codecs.Job) bool { return true }, "posted")
+	var body string
+	eventually(t, 10e9, func() bool {
+		resp, err := http.Get(in.url + "/metrics")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		body = string(b)
+		return strings.Contains(body, `tradestream_records_processed_total{group="`+env.prefix+`tradestream.jobs"`)
+	}, "jobs processing counted")
+	assert.Contains(t, body, `tradestream_records_processed_total{group="`+env.prefix+`tradestream.ingest",topic="`+env.prefix+`tradestream.commands"} 1`)
+	assert.Contains(t, body, "tradestream_consumer_lag_records{")
+	assert.Contains(t, body, "tradestream_table_running{")
+	assert.Contains(t, body, `tradestream_http_requests_total{code="202",method="POST",route="POST /v1/tenants/{tenant}/jobs"} 1`)
+	assert.Contains(t, body, "tradestream_processing_seconds_bucket{")
 }
