@@ -3,6 +3,7 @@ package topology
 import (
 	"errors"
 	"fmt"
+	"hash"
 	"slices"
 	"time"
 
@@ -114,34 +115,50 @@ func (c Config) Sarama() *sarama.Config {
 
 // ProcessorOptions are the goka options every processor of this config uses.
 func (c Config) ProcessorOptions() []goka.ProcessorOption {
-	sc := c.Sarama()
 	return []goka.ProcessorOption{
 		goka.WithHasher(Murmur2),
-		goka.WithConsumerGroupBuilder(goka.ConsumerGroupBuilderWithConfig(sc)),
-		goka.WithConsumerSaramaBuilder(goka.SaramaConsumerBuilderWithConfig(sc)),
-		goka.WithProducerBuilder(goka.ProducerBuilderWithConfig(sc)),
-		goka.WithTopicManagerBuilder(goka.TopicManagerBuilderWithConfig(sc, c.topicManagerConfig())),
+		goka.WithConsumerGroupBuilder(func(brokers []string, group, clientID string) (sarama.ConsumerGroup, error) {
+			return goka.ConsumerGroupBuilderWithConfig(c.Sarama())(brokers, group, clientID)
+		}),
+		goka.WithConsumerSaramaBuilder(c.consumerBuilder),
+		goka.WithProducerBuilder(c.producerBuilder),
+		goka.WithTopicManagerBuilder(c.topicManagerBuilder),
 	}
 }
 
 // ViewOptions are the goka options every view of this config uses.
 func (c Config) ViewOptions() []goka.ViewOption {
-	sc := c.Sarama()
 	return []goka.ViewOption{
 		goka.WithViewHasher(Murmur2),
-		goka.WithViewConsumerSaramaBuilder(goka.SaramaConsumerBuilderWithConfig(sc)),
-		goka.WithViewTopicManagerBuilder(goka.TopicManagerBuilderWithConfig(sc, c.topicManagerConfig())),
+		goka.WithViewConsumerSaramaBuilder(c.consumerBuilder),
+		goka.WithViewTopicManagerBuilder(c.topicManagerBuilder),
 	}
 }
 
 // EmitterOptions are the goka options every emitter of this config uses.
 func (c Config) EmitterOptions() []goka.EmitterOption {
-	sc := c.Sarama()
 	return []goka.EmitterOption{
 		goka.WithEmitterHasher(Murmur2),
-		goka.WithEmitterProducerBuilder(goka.ProducerBuilderWithConfig(sc)),
-		goka.WithEmitterTopicManagerBuilder(goka.TopicManagerBuilderWithConfig(sc, c.topicManagerConfig())),
+		goka.WithEmitterProducerBuilder(c.producerBuilder),
+		goka.WithEmitterTopicManagerBuilder(c.topicManagerBuilder),
 	}
+}
+
+// The builders give every client its own *sarama.Config: goka's
+// *BuilderWithConfig set ClientID on the config they were given at every
+// call, while the clients built from it before read it (a data race that
+// -race reports as soon as a processor rebalances next to a view).
+
+func (c Config) consumerBuilder(brokers []string, clientID string) (sarama.Consumer, error) {
+	return goka.SaramaConsumerBuilderWithConfig(c.Sarama())(brokers, clientID)
+}
+
+func (c Config) producerBuilder(brokers []string, clientID string, hasher func() hash.Hash32) (goka.Producer, error) {
+	return goka.ProducerBuilderWithConfig(c.Sarama())(brokers, clientID, hasher)
+}
+
+func (c Config) topicManagerBuilder(brokers []string) (goka.TopicManager, error) {
+	return goka.TopicManagerBuilderWithConfig(c.Sarama(), c.topicManagerConfig())(brokers)
 }
 
 // topicManagerConfig makes goka check, never create, topics: Apply owns them.
