@@ -232,7 +232,7 @@ func (c *cluster) simulate(rate, tenants int) *simProc {
 	record := filepath.Join(c.logs, "record.jsonl")
 	p := c.spawn("simulate", "simulate", "--brokers", c.brokers, "--registry", c.registry, "--topic-prefix", c.prefix,
 		"--rate", fmt.Sprint(rate), "--tenants", fmt.Sprint(tenants), "--duration", "5m",
-		"--seed", fmt.Sprint(rand.IntN(1e6)), "--record", record)
+		"--seed", fmt.Sprint(rand.IntN(1e6)), "--record", record, "--mix", "jobs")
 	return &simProc{proc: p, record: record}
 }
 

@@ -104,6 +104,9 @@ func serve(ctx context.Context, cfg *Config, sl *slog.Logger, ready func(*app)) 
 	var sim *simulator
 	if cfg.Simulate > 0 {
 		sim = newSimulator(a.emitter, cfg.Seed, cfg.Tenants, cfg.Simulate, sl)
+		if err := sim.setMix(cfg.Mix, cfg.Tradespeople); err != nil {
+			return err
+		}
 		go sim.run(ctx)
 	}
 	if ready != nil {

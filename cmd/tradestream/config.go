@@ -63,6 +63,8 @@ type Config struct {
 	Seed int64
 	// Tenants and Tradespeople size the simulated marketplace.
 	Tenants, Tradespeople int
+	// Mix is the simulator's traffic: "marketplace" (default) or "jobs".
+	Mix string
 	// Duration bounds simulate; 0 runs until interrupted.
 	Duration time.Duration
 }
@@ -104,6 +106,7 @@ func (f *flagSet) cluster() {
 func (f *flagSet) simulator() {
 	f.IntVar(&f.cfg.Tenants, "tenants", 3, "simulated tenants")
 	f.IntVar(&f.cfg.Tradespeople, "tradespeople", 50, "simulated tradespeople per tenant")
+	f.StringVar(&f.cfg.Mix, "mix", mixMarketplace, `simulated traffic: "marketplace" (tradespeople, jobs, bids, payments...) or "jobs" (jobs only)`)
 	f.Int64Var(&f.cfg.Seed, "seed", 1, "simulator random seed")
 }
 

@@ -31,6 +31,10 @@ type simulator struct {
 	Failed int
 	// Record, when set, gets every acknowledged command, in order.
 	Record *commandRecorder
+
+	mix     string
+	market  *market
+	lastBid map[string]string // job → the last bid sent on it
 }
 
 var trades = []string{"electrician", "plumber", "hvac", "painter", "bricklayer", "carpenter"}
@@ -39,7 +43,8 @@ func newSimulator(emit state.Emitter, seed int64, tenants int, rate float64, log
 	if tenants < 1 {
 		tenants = 1
 	}
-	s := &simulator{emit: emit, rng: rand.New(rand.NewPCG(uint64(seed), 0x7ade)), rate: rate, log: log, jobs: map[string][]string{}, closed: map[string][]string{}}
+	s := &simulator{emit: emit, rng: rand.New(rand.NewPCG(uint64(seed), 0x7ade)), rate: rate, log: log, jobs: map[string][]string{},
+		closed: map[string][]string{}, mix: mixJobs, lastBid: map[string]string{}}
 	for i := range tenants {
 		s.tenants = append(s.tenants, fmt.Sprintf("tenant-%d", i+1))
 	}
@@ -63,7 +68,15 @@ func (s *simulator) run(ctx context.Context) error {
 			return nil
 		case <-tick.C:
 		}
-		tenant, cmd := s.command(time.Now().UTC())
+		var (
+			tenant string
+			cmd    *codecs.Command
+		)
+		if s.mix == mixMarketplace {
+			tenant, cmd = s.marketCommand(time.Now().UTC())
+		} else {
+			tenant, cmd = s.command(time.Now().UTC())
+		}
 		emitCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), emitTimeout)
 		err := s.emit.Emit(emitCtx, tenant, cmd)
 		cancel()
@@ -164,6 +177,9 @@ func simulateCmd(ctx context.Context, args []string, stderr io.Writer) error {
 		defer cancel()
 	}
 	sim := newSimulator(em, cfg.Seed, cfg.Tenants, cfg.Simulate, log)
+	if err := sim.setMix(cfg.Mix, cfg.Tradespeople); err != nil {
+		return err
+	}
 	if *record != "" {
 		if sim.Record, err = openRecorder(*record); err != nil {
 			return err
@@ -175,4 +191,18 @@ func simulateCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log.Info("simulator done", "sent", sim.Sent, "failed", sim.Failed, "tenants", strings.Join(sim.tenants, ","))
 	return err
+}
+
+// setMix chooses the kind of traffic: mixJobs or mixMarketplace (with
+// tradespeople simulated tradespeople per tenant).
+func (s *simulator) setMix(mix string, tradespeople int) error {
+	switch mix {
+	case mixJobs:
+	case mixMarketplace:
+		s.market = newMarket(tradespeople)
+	default:
+		return usageErr("--mix must be %s or %s", mixJobs, mixMarketplace)
+	}
+	s.mix = mix
+	return nil
 }
