@@ -41,7 +41,7 @@ func TestDemoAsANewUserRunsIt(t *testing.T) {
 	cmd := exec.Command(bin, "demo", "--http", "127.0.0.1:0", "--broker-addr", "127.0.0.1:0", "--registry-addr", "127.0.0.1:0")
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
-	var stderr bytes.Buffer
+	var stderr syncBuffer // the process writes it while the test reads it
 	cmd.Stderr = &stderr
 	started := time.Now()
 	require.NoError(t, cmd.Start())
