@@ -57,6 +57,31 @@ type Job struct {
 	// re-sent when that command is redelivered: a crash may have stored the
 	// state but lost the messages.
 	Outbox []string `avro:"outbox" json:"-"`
+
+	// Scheduling state (processors/jobs schedule.go).
+	//
+	// BookingAttempt numbers the job's calendar requests: an answer to an
+	// older one is stale.
+	BookingAttempt int64 `avro:"booking_attempt" json:"-"`
+	// BookingCause says why the job is booking: accept, auto, reschedule
+	// or dependency.
+	BookingCause string `avro:"booking_cause" json:"-"`
+	// CandidateIndex is the offered_to entry an auto job is trying.
+	CandidateIndex int32 `avro:"candidate_index" json:"-"`
+	// Refusals are the calendars' refusals of the current booking round.
+	Refusals []string `avro:"refusals" json:"-"`
+	// Dependencies is the last known schedule of each job in DependsOn.
+	Dependencies []DependencyState `avro:"dependencies" json:"dependencies"`
+	// Dependents are the jobs that depend on this one.
+	Dependents []string `avro:"dependents" json:"dependents"`
+	// Probing is set while an auto job waits for its candidates' probe
+	// answers (Probes); BookingOrder is then the order it tries them in.
+	Probing      bool          `avro:"probing" json:"-"`
+	Probes       []ProbeAnswer `avro:"probes" json:"-"`
+	BookingOrder []string      `avro:"booking_order" json:"-"`
+	// OutboxCommandID is the internal command whose effects Outbox holds
+	// ("" for a client command, identified by Seq).
+	OutboxCommandID string `avro:"outbox_command_id" json:"-"`
 }
 
 // Bid is one tradesperson's offer on a job, with its current quote.

@@ -60,6 +60,20 @@ type Command struct {
 	// Candidates is set on internal matched commands: the best
 	// tradespeople for the job, best first.
 	Candidates []string `avro:"candidates"`
+
+	// Scheduling (internal commands, see schedule.go).
+	Slot           *Slot            `avro:"slot"`
+	BookingAttempt int64            `avro:"booking_attempt"`
+	Reason         string           `avro:"reason"`
+	Dependency     *DependencyState `avro:"dependency"`
+	RelatedJobID   string           `avro:"related_job_id"`
+	DependsOn      []string         `avro:"depends_on"`
+}
+
+// Slot is a confirmed appointment slot.
+type Slot struct {
+	Start time.Time `avro:"start"`
+	End   time.Time `avro:"end"`
 }
 
 // PostJob creates a job.

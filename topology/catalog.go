@@ -26,6 +26,8 @@ const (
 	CDCAuditTopic             goka.Stream = "tradestream.cdc-audit"
 	MatchEventsTopic          goka.Stream = "tradestream.match-events"
 	NotificationsTopic        goka.Stream = "tradestream.notifications"
+	CalendarCommandsTopic     goka.Stream = "tradestream.calendar-commands"
+	DependencyCommandsTopic   goka.Stream = "tradestream.dependency-commands"
 
 	IngestGroup        goka.Group = "tradestream.ingest"
 	JobsGroup          goka.Group = "tradestream.jobs"
@@ -36,6 +38,8 @@ const (
 	CDCGroup           goka.Group = "tradestream.cdc"
 	MatchingGroup      goka.Group = "tradestream.matching"
 	NotificationsGroup goka.Group = "tradestream.notifications"
+	CalendarGroup      goka.Group = "tradestream.calendar"
+	DependenciesGroup  goka.Group = "tradestream.dependencies"
 )
 
 // ExternalOwner is the Spec.Owner of topics written outside Tradestream:
@@ -127,6 +131,17 @@ type Catalog struct {
 	// CDCState is the cdc group's table: per Debezium record key, the last
 	// applied source position and row image of each source topic.
 	CDCState *Table[codecs.CDCState]
+	// CalendarCommands carries reserves and releases from the jobs group and
+	// profile updates from the tradespeople group, keyed "<tenant>/<tradesperson>".
+	CalendarCommands *Stream[codecs.CalendarRequest]
+	// Calendars is the calendar group's table: each tradesperson's
+	// appointments, keyed "<tenant>/<tradesperson>".
+	Calendars *Table[codecs.Calendar]
+	// DependencyCommands carries posted and finished jobs to the
+	// dependencies group, keyed by tenant.
+	DependencyCommands *Stream[codecs.Command]
+	// Dependencies is each tenant's depends_on graph, keyed by tenant.
+	Dependencies *Table[codecs.DependencyGraph]
 
 	// Metrics count and time what the processors of this catalog do.
 	Metrics *Metrics
@@ -171,6 +186,10 @@ func NewCatalog(cfg Config, reg codecs.Registry) (*Catalog, error) {
 		c.Matching.cached = codecs.NewCached(c.Matching.Codec, 1024)
 	}
 	c.NotificationLists = table[codecs.Notifications](&b, NotificationsGroup, "notifications", "tenant_id/recipient")
+	c.CalendarCommands = stream[codecs.CalendarRequest](&b, CalendarCommandsTopic, "calendar_request", "tenant_id/tradesperson_id", "")
+	c.Calendars = table[codecs.Calendar](&b, CalendarGroup, "calendar", "tenant_id/tradesperson_id")
+	c.DependencyCommands = stream[codecs.Command](&b, DependencyCommandsTopic, "command", "tenant_id", JobsGroup)
+	c.Dependencies = table[codecs.DependencyGraph](&b, DependenciesGroup, "dependency_graph", "tenant_id")
 	if b.err != nil {
 		return nil, b.err
 	}

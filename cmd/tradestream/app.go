@@ -18,7 +18,9 @@ import (
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/storage"
 
+	"github.com/tradestream/tradestream/processors/calendar"
 	"github.com/tradestream/tradestream/processors/cdc"
+	"github.com/tradestream/tradestream/processors/dependencies"
 	"github.com/tradestream/tradestream/processors/ingest"
 	"github.com/tradestream/tradestream/processors/jobs"
 	"github.com/tradestream/tradestream/processors/matching"
@@ -42,6 +44,8 @@ var groups = map[string]func(*topology.Catalog) *goka.GroupGraph{
 	"matching":      matching.Define,
 	"notifications": notifications.Define,
 	"cdc":           cdc.Define,
+	"calendar":      calendar.Define,
+	"dependencies":  dependencies.Define,
 }
 
 // groupSetups give a group what it takes from the instance config: its

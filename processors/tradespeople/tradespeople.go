@@ -18,6 +18,7 @@ func Define(cat *topology.Catalog) *goka.GroupGraph {
 	return topology.DefineGroup(cat, cat.Tradespeople,
 		cat.TradespersonCommands.Input(p.handle),
 		cat.MatchEvents.Output(),
+		cat.CalendarCommands.Output(),
 	)
 }
 
@@ -29,6 +30,7 @@ func (p *processor) handle(ctx goka.Context, cmd *codecs.Command) {
 		// A redelivery of the last change: its index updates are sent
 		// again (the index ignores what it has) in case a crash lost them.
 		p.index(ctx, cmd, Previous(cur), cur)
+		p.cat.CalendarCommands.Emit(ctx, ctx.Key(), CalendarProfile(cmd, cur))
 		return
 	}
 	next, del := Apply(cur, cmd)
@@ -41,6 +43,19 @@ func (p *processor) handle(ctx goka.Context, cmd *codecs.Command) {
 		return
 	}
 	p.index(ctx, cmd, cur, next)
+	p.cat.CalendarCommands.Emit(ctx, ctx.Key(), CalendarProfile(cmd, next))
+}
+
+// CalendarProfile is the profile update for the tradesperson's calendar:
+// working hours, base and activity, ordered by the command's sequence
+// number; tp nil means the tradesperson was removed.
+func CalendarProfile(cmd *codecs.Command, tp *codecs.Tradesperson) *codecs.CalendarRequest {
+	p := &codecs.CalendarProfileUpdate{Removed: tp == nil, Seq: cmd.Seq, WorkingHours: []codecs.WorkingHours{}}
+	if tp != nil {
+		p.WorkingHours, p.Base, p.Active = tp.WorkingHours, tp.Base, tp.Active
+	}
+	return &codecs.CalendarRequest{Kind: codecs.CalendarProfile, TenantID: cmd.TenantID, TradespersonID: cmd.TradespersonID,
+		At: cmd.AcceptedAt, Profile: p}
 }
 
 func (p *processor) index(ctx goka.Context, cmd *codecs.Command, before, after *codecs.Tradesperson) {
