@@ -19,7 +19,7 @@ func TestSimulateRecordsEveryAcknowledgedCommandInOrder(t *testing.T) {
 	code := run(context.Background(), []string{"topics", "apply", "--brokers", env.brokers, "--topic-prefix", env.prefix}, &stdout, &stderr)
 	require.Equal(t, 0, code, stderr.String())
 	code = run(context.Background(), []string{"simulate", "--brokers", env.brokers, "--registry", env.registry,
-		"--topic-prefix", env.prefix, "--rate", "200", "--duration", "1s", "--tenants", "2", "--record", record}, &stdout, &stderr)
+		"--topic-prefix", env.prefix, "--rate", "200", "--duration", "1s", "--tenants", "2", "--mix", "jobs", "--record", record}, &stdout, &stderr)
 	require.Equal(t, 0, code, stderr.String())
 
 	m := regexp.MustCompile(`"sent":(\d+),"failed":(\d+)`).FindStringSubmatch(stderr.String())
