@@ -14,7 +14,7 @@ import (
 
 // TestPostedJobsAreOfferedToTheNearestTradespeople registers tradespeople
 // around London, posts a job, and reads the job_offer notifications and
-// the job's offered_to; an "auto" job goes to booking with the best one and
+// the job's offered_to; an "auto" job is booked with the best one and
 // an "auto" job nobody can take needs attention.
 func TestPostedJobsAreOfferedToTheNearestTradespeople(t *testing.T) {
 	env := newTestEnv(t)
@@ -60,8 +60,9 @@ func TestPostedJobsAreOfferedToTheNearestTradespeople(t *testing.T) {
 	auto["mode"] = "auto"
 	st, _ = in.post(t, base+"/jobs", auto)
 	require.Equal(t, http.StatusAccepted, st)
-	j2 := in.waitJob(t, "acme", "j2", func(j *codecs.Job) bool { return j.Status == codecs.StatusBooking }, "auto booking")
-	assert.Equal(t, "nearer", *j2.AssignedTradespersonID)
+	j2 := in.waitJob(t, "acme", "j2", func(j *codecs.Job) bool { return j.Status == codecs.StatusBooked }, "auto booked")
+	assert.Equal(t, "nearer", *j2.AssignedTradespersonID, "every candidate starts at 08:00: the nearest wins")
+	assert.Equal(t, time.Date(2030, 1, 8, 8, 0, 0, 0, time.UTC), j2.Appointment.Start)
 
 	nobody := jobBody("j3", 8)
 	nobody["mode"], nobody["trade"] = "auto", "roofer"

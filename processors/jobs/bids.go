@@ -92,7 +92,7 @@ func acceptBid(j *codecs.Job, cmd *codecs.Command, env Env) (*codecs.Job, *codec
 	j.Quote = &q
 	notePromo(j, cmd, env)
 	j.AssignedTradespersonID = &bid.TradespersonID
-	transition(j, codecs.StatusBooking, cmd)
+	startBooking(j, cmd, CauseAccept)
 	return j, nil
 }
 

@@ -21,6 +21,10 @@ func Define(cat *topology.Catalog) *goka.GroupGraph {
 		cat.PricingCommands.Output(),
 		cat.PromoCommands.Output(),
 		cat.MatchEvents.Output(),
+		cat.CalendarCommands.Output(),
+		cat.DependencyCommands.Output(),
+		cat.JobCommands.Output(),
+		cat.Notifications.Output(),
 	)
 }
 
@@ -44,6 +48,10 @@ func (p *processor) handle(ctx goka.Context, cmd *codecs.Command) {
 
 // send delivers one effect of cmd on job.
 func (p *processor) send(ctx goka.Context, cmd *codecs.Command, job *codecs.Job, e Effect) {
+	if e.To >= ToCalendar {
+		p.sendSchedule(ctx, ScheduleMessages(cmd, job, e))
+		return
+	}
 	if e.To == ToMatching {
 		cell := geo.CellOf(job.Location.Lat, job.Location.Lon)
 		p.cat.MatchEvents.Emit(ctx, job.TenantID+"/"+job.Trade+"/"+cell.String(), &codecs.MatchEvent{
@@ -58,6 +66,22 @@ func (p *processor) send(ctx goka.Context, cmd *codecs.Command, job *codecs.Job,
 		p.cat.PromoCommands.Emit(ctx, cmd.TenantID+"/"+out.PromoCode, out)
 	} else {
 		p.cat.PricingCommands.Emit(ctx, cmd.TenantID, out)
+	}
+}
+
+// sendSchedule emits the records of a scheduling effect.
+func (p *processor) sendSchedule(ctx goka.Context, msgs []Message) {
+	for _, m := range msgs {
+		switch m.To {
+		case ToCalendar:
+			p.cat.CalendarCommands.Emit(ctx, m.Key, m.Calendar)
+		case ToJob:
+			p.cat.JobCommands.Emit(ctx, m.Key, m.Command)
+		case ToDependencies:
+			p.cat.DependencyCommands.Emit(ctx, m.Key, m.Command)
+		case ToNotify:
+			p.cat.Notifications.Emit(ctx, m.Key, m.Notification)
+		}
 	}
 }
 

@@ -44,10 +44,13 @@ type Env struct {
 // Effect is an internal message Apply asks the processor to send.
 type Effect struct {
 	// Kind is codecs.KindTrackOpenJob, KindUntrackOpenJob, KindRedeemPromo
-	// or codecs.MatchJob.
+	// or codecs.MatchJob, or a scheduling kind (schedule.go).
 	Kind string
 	// To is the receiving group.
 	To Target
+	// Arg names what the job alone does not: the tradesperson probed, the
+	// dependent told, the "<tradesperson>/<attempt>" released.
+	Arg string
 }
 
 // Target is the group an Effect goes to.
@@ -61,6 +64,14 @@ const (
 	ToPromo
 	// ToMatching is the matching group, keyed by the job's trade and cell.
 	ToMatching
+	// ToCalendar is the calendar group, keyed "<tenant>/<tradesperson>".
+	ToCalendar
+	// ToJob is another job (a dependent), keyed "<tenant>/<job>".
+	ToJob
+	// ToDependencies is the dependencies group, keyed by tenant.
+	ToDependencies
+	// ToNotify is the notifications topic: customer and tradesperson.
+	ToNotify
 )
 
 // Result is the outcome of Apply.
@@ -87,6 +98,10 @@ func Apply(job *codecs.Job, cmd *codecs.Command, env Env) Result {
 		}
 		return Result{Job: job}
 	}
+	if job != nil && internal && cmd.CommandID != "" && cmd.CommandID == job.OutboxCommandID {
+		// The same for the last internal command, recognised by its id.
+		return Result{Job: job, Effects: decodeOutbox(job.Outbox)}
+	}
 	if job == nil && cmd.Kind != codecs.KindPostJob {
 		if internal {
 			return Result{}
@@ -94,8 +109,9 @@ func Apply(job *codecs.Job, cmd *codecs.Command, env Env) Result {
 		return Result{Rejection: reject(cmd, CodeNotFound, "job "+cmd.JobID+" does not exist")}
 	}
 	var (
-		next *codecs.Job
-		rej  *codecs.Rejection
+		next  *codecs.Job
+		rej   *codecs.Rejection
+		extra []Effect
 	)
 	switch cmd.Kind {
 	case codecs.KindPostJob:
@@ -121,6 +137,9 @@ func Apply(job *codecs.Job, cmd *codecs.Command, env Env) Result {
 		next = recordRejection(clone(job), cmd)
 	case codecs.KindMatched:
 		next = matched(clone(job), cmd)
+	case codecs.KindSlotConfirmed, codecs.KindSlotRefused, codecs.KindSlotProbed, codecs.KindSubscribeDependent,
+		codecs.KindDependencyUpdate, codecs.KindDependencyCycle:
+		next, extra = schedule(job, cmd)
 	default:
 		rej = reject(cmd, CodeInvalid, "jobs cannot handle command kind "+cmd.Kind)
 	}
@@ -132,14 +151,19 @@ func Apply(job *codecs.Job, cmd *codecs.Command, env Env) Result {
 		next.LastRejection = rej
 	}
 	if next == nil { // an internal command with nothing to change
-		return Result{Job: job}
+		return Result{Job: job, Effects: extra}
 	}
 	next.Version++
 	next.UpdatedAt = cmd.AcceptedAt
-	eff := effects(job, next, cmd)
-	if !internal {
+	eff := append(effects(job, next, cmd), extra...)
+	next.Outbox, next.OutboxCommandID = encodeOutbox(eff), ""
+	if internal {
+		next.OutboxCommandID = cmd.CommandID
+	} else {
 		next.Seq = cmd.Seq
-		next.Outbox = encodeOutbox(eff)
+	}
+	if cmd.Kind == codecs.KindDependencyCycle {
+		rej = next.LastRejection // the post is refused after the fact
 	}
 	return Result{Job: next, Rejection: rej, Effects: eff}
 }
@@ -148,6 +172,9 @@ func encodeOutbox(effects []Effect) []string {
 	out := make([]string, len(effects))
 	for i, e := range effects {
 		out[i] = strconv.Itoa(int(e.To)) + "/" + e.Kind
+		if e.Arg != "" {
+			out[i] += "/" + e.Arg
+		}
 	}
 	return out
 }
@@ -156,8 +183,9 @@ func decodeOutbox(outbox []string) []Effect {
 	var out []Effect
 	for _, s := range outbox {
 		to, kind, ok := strings.Cut(s, "/")
+		kind, arg, _ := strings.Cut(kind, "/")
 		if n, err := strconv.Atoi(to); ok && err == nil {
-			out = append(out, Effect{Kind: kind, To: Target(n)})
+			out = append(out, Effect{Kind: kind, To: Target(n), Arg: arg})
 		}
 	}
 	return out
@@ -186,7 +214,7 @@ func effects(before, after *codecs.Job, cmd *codecs.Command) []Effect {
 	if before == nil && cmd.Kind == codecs.KindPostJob {
 		out = append(out, Effect{Kind: codecs.MatchJob, To: ToMatching})
 	}
-	return out
+	return append(out, scheduleEffects(before, after, cmd)...)
 }
 
 func hasOpenQuotes(j *codecs.Job) bool {
@@ -229,7 +257,10 @@ func cancel(j *codecs.Job, cmd *codecs.Command) (*codecs.Job, *codecs.Rejection)
 	if cmd.CancelJob != nil && cmd.CancelJob.Reason != "" {
 		j.CancelReason = optional(cmd.CancelJob.Reason)
 	}
-	j.Appointment = nil
+	if holdsCalendar(j) {
+		j.BookingAttempt++ // frees the slot at once
+	}
+	j.Appointment, j.Probing = nil, false
 	j.ETA = nil
 	transition(j, codecs.StatusCancelled, cmd)
 	return j, nil
@@ -243,11 +274,14 @@ func reschedule(j *codecs.Job, cmd *codecs.Command) (*codecs.Job, *codecs.Reject
 		return nil, reject(cmd, CodeInvalidTransition, "cannot reschedule a "+j.Status+" job")
 	}
 	j.Window = cmd.RescheduleJob.Window
-	if j.Status == codecs.StatusBooked {
-		// The booked slot may lie outside the new window: booking again
-		// decides (the scheduling engine's job).
-		j.Appointment = nil
-		transition(j, codecs.StatusBooking, cmd)
+	switch {
+	case j.Status == codecs.StatusBooking && j.Probing,
+		j.Status == codecs.StatusNeedsAttention && j.AssignedTradespersonID == nil && j.Mode == "auto" && len(j.OfferedTo) > 0:
+		startBooking(j, cmd, CauseAuto) // probe the candidates again
+	case j.Status == codecs.StatusBooked, j.Status == codecs.StatusBooking,
+		j.Status == codecs.StatusNeedsAttention && j.AssignedTradespersonID != nil:
+		// Book again inside the new window, with the same tradesperson.
+		startBooking(j, cmd, CauseReschedule)
 	}
 	return j, nil
 }
@@ -339,8 +373,6 @@ func matched(j *codecs.Job, cmd *codecs.Command) *codecs.Job {
 		transition(j, codecs.StatusNeedsAttention, cmd)
 		return j
 	}
-	best := j.OfferedTo[0]
-	j.AssignedTradespersonID = &best
-	transition(j, codecs.StatusBooking, cmd)
+	startBooking(j, cmd, CauseAuto)
 	return j
 }

@@ -1,0 +1,419 @@
+package jobs
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tradestream/tradestream/codecs"
+)
+
+// Booking causes (Job.BookingCause): why a job is booking, which decides
+// how a refusal ends and which notification a confirmation sends.
+const (
+	CauseAccept     = "accept"     // a bid was accepted
+	CauseAuto       = "auto"       // an auto job probes its candidates
+	CauseReschedule = "reschedule" // the customer moved the window
+	CauseDependency = "dependency" // a dependency moved later
+	CauseRevoked    = "revoked"    // the calendar revoked the slot
+)
+
+// CodeDependencyCycle is the rejection code of a post whose depends_on
+// closes a cycle.
+const CodeDependencyCycle = "dependency_cycle"
+
+// Effect kinds of the scheduling targets.
+const (
+	// EffectNotify sends Arg (the notification kind) to the customer and
+	// the assigned tradesperson.
+	EffectNotify = "notify"
+)
+
+// schedule applies an internal scheduling command to a copy of j. It
+// returns the new job (nil: unchanged) and effects beyond those derived
+// from the change.
+func schedule(j *codecs.Job, cmd *codecs.Command) (*codecs.Job, []Effect) {
+	switch cmd.Kind {
+	case codecs.KindSlotConfirmed:
+		return slotConfirmed(clone(j), cmd)
+	case codecs.KindSlotRefused:
+		return slotRefused(clone(j), cmd), nil
+	case codecs.KindSlotProbed:
+		return slotProbed(clone(j), cmd), nil
+	case codecs.KindSubscribeDependent:
+		return subscribe(clone(j), cmd)
+	case codecs.KindDependencyUpdate:
+		return dependencyUpdate(clone(j), cmd), nil
+	case codecs.KindDependencyCycle:
+		return dependencyCycle(clone(j), cmd), nil
+	}
+	return nil, nil
+}
+
+// startBooking moves a job towards a slot: it waits while a dependency is
+// not booked, otherwise it asks its tradesperson's calendar (an auto job
+// without a tradesperson probes its candidates). A job that held a request
+// or a slot gets a new attempt either way, which releases the old one.
+func startBooking(j *codecs.Job, cmd *codecs.Command, cause string) {
+	if id := cancelledDependency(j); id != "" {
+		attention(j, cmd, "dependency "+id+" was cancelled", true)
+		return
+	}
+	held := holdsCalendar(j)
+	j.BookingCause, j.Appointment, j.Probing = cause, nil, false
+	if cause != CauseRevoked && cause != CauseDependency {
+		j.Refusals = []string{}
+	}
+	if !dependenciesReady(j) {
+		if held {
+			j.BookingAttempt++
+		}
+		if j.Status != codecs.StatusWaitingDependencies {
+			transition(j, codecs.StatusWaitingDependencies, cmd)
+		}
+		return
+	}
+	j.BookingAttempt++
+	if cause == CauseAuto {
+		j.Probing, j.Probes, j.BookingOrder, j.CandidateIndex = true, []codecs.ProbeAnswer{}, []string{}, 0
+		j.AssignedTradespersonID = nil
+	}
+	if j.Status != codecs.StatusBooking {
+		transition(j, codecs.StatusBooking, cmd)
+	}
+}
+
+// holdsCalendar reports whether the job has a request in a calendar or a
+// slot there.
+func holdsCalendar(j *codecs.Job) bool {
+	switch j.Status {
+	case codecs.StatusBooking, codecs.StatusBooked, codecs.StatusEnRoute, codecs.StatusOnSite:
+		return j.AssignedTradespersonID != nil
+	}
+	return false
+}
+
+// attention sends the job to needs_attention, releasing what it held
+// (unless the calendar just refused it: it then holds nothing).
+func attention(j *codecs.Job, cmd *codecs.Command, reason string, release bool) {
+	if release && holdsCalendar(j) {
+		j.BookingAttempt++
+	}
+	j.Appointment, j.Probing = nil, false
+	j.AttentionReason = &reason
+	transition(j, codecs.StatusNeedsAttention, cmd)
+}
+
+func slotConfirmed(j *codecs.Job, cmd *codecs.Command) (*codecs.Job, []Effect) {
+	tp, n := cmd.TradespersonID, cmd.BookingAttempt
+	current := j.AssignedTradespersonID != nil && *j.AssignedTradespersonID == tp && j.BookingAttempt == n && !j.Probing
+	switch {
+	case cmd.Slot == nil:
+		return nil, nil
+	case current && j.Status == codecs.StatusBooking:
+		j.Appointment = &codecs.Appointment{Start: cmd.Slot.Start, End: cmd.Slot.End}
+		j.Refusals, j.AttentionReason = []string{}, nil
+		transition(j, codecs.StatusBooked, cmd)
+		return j, nil
+	case current && j.Appointment != nil:
+		return nil, nil // a repeated answer
+	case j.AssignedTradespersonID != nil && *j.AssignedTradespersonID == tp && j.BookingAttempt > n:
+		return nil, nil // a later request to the same calendar superseded that slot
+	}
+	// A slot the job no longer wants: free it.
+	return nil, []Effect{{Kind: codecs.CalendarRelease, To: ToCalendar, Arg: tp + "/" + itoa(n)}}
+}
+
+func slotRefused(j *codecs.Job, cmd *codecs.Command) *codecs.Job {
+	tp, n := cmd.TradespersonID, cmd.BookingAttempt
+	if j.AssignedTradespersonID == nil || *j.AssignedTradespersonID != tp || j.BookingAttempt != n || j.Probing {
+		return nil // stale
+	}
+	switch j.Status {
+	case codecs.StatusBooked:
+		// The calendar revoked the slot (working hours changed): book again.
+		startBooking(j, cmd, CauseRevoked)
+		return j
+	case codecs.StatusBooking:
+	default:
+		return nil
+	}
+	j.Refusals = append(slices.Clone(j.Refusals), tp+": "+cmd.Reason)
+	if j.BookingCause == CauseAuto && int(j.CandidateIndex)+1 < len(j.BookingOrder) {
+		j.CandidateIndex++
+		next := j.BookingOrder[j.CandidateIndex]
+		j.AssignedTradespersonID = &next
+		j.BookingAttempt++
+		return j
+	}
+	attention(j, cmd, refusalReason(j), false)
+	return j
+}
+
+// refusalReason explains a failed booking round.
+func refusalReason(j *codecs.Job) string {
+	why := strings.Join(j.Refusals, "; ")
+	switch j.BookingCause {
+	case CauseAuto:
+		return "no candidate can take the job in its window: " + why
+	case CauseReschedule:
+		return "cannot book inside the new window: " + why
+	case CauseDependency:
+		return "cannot move after its dependencies: " + why
+	case CauseRevoked:
+		return "the booked slot was revoked and no other fits: " + why
+	}
+	return "the tradesperson cannot take the job: " + why
+}
+
+// slotProbed records a candidate's probe answer; once every candidate
+// answered, the job books the earliest start (then the matching order:
+// distance, then rating), falling back to the next on a refusal.
+func slotProbed(j *codecs.Job, cmd *codecs.Command) *codecs.Job {
+	tp := cmd.TradespersonID
+	if !j.Probing || j.Status != codecs.StatusBooking || j.BookingAttempt != cmd.BookingAttempt ||
+		!slices.Contains(j.OfferedTo, tp) || slices.ContainsFunc(j.Probes, func(p codecs.ProbeAnswer) bool { return p.TradespersonID == tp }) {
+		return nil
+	}
+	a := codecs.ProbeAnswer{TradespersonID: tp, Reason: cmd.Reason}
+	if cmd.Slot != nil {
+		a.Start, a.Reason = cmd.Slot.Start, ""
+	}
+	j.Probes = append(slices.Clone(j.Probes), a)
+	if len(j.Probes) < len(j.OfferedTo) {
+		return j
+	}
+	j.Probing = false
+	j.BookingOrder = BookingOrder(j.OfferedTo, j.Probes)
+	j.Refusals = []string{}
+	for _, p := range j.Probes {
+		if p.Start.IsZero() {
+			j.Refusals = append(j.Refusals, p.TradespersonID+": "+p.Reason)
+		}
+	}
+	if len(j.BookingOrder) == 0 {
+		attention(j, cmd, refusalReason(j), false)
+		return j
+	}
+	best := j.BookingOrder[0]
+	j.AssignedTradespersonID, j.CandidateIndex = &best, 0
+	j.BookingAttempt++
+	return j
+}
+
+// BookingOrder ranks the candidates that have a slot by earliest start,
+// then by their matching rank (offered, best first: distance, then rating).
+func BookingOrder(offered []string, probes []codecs.ProbeAnswer) []string {
+	type cand struct {
+		id    string
+		start time.Time
+		rank  int
+	}
+	var cs []cand
+	for _, p := range probes {
+		if !p.Start.IsZero() {
+			cs = append(cs, cand{p.TradespersonID, p.Start, slices.Index(offered, p.TradespersonID)})
+		}
+	}
+	slices.SortFunc(cs, func(a, b cand) int {
+		if c := a.start.Compare(b.start); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.rank, b.rank)
+	})
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.id
+	}
+	return out
+}
+
+func subscribe(j *codecs.Job, cmd *codecs.Command) (*codecs.Job, []Effect) {
+	dep := cmd.RelatedJobID
+	if dep == "" || dep == j.ID {
+		return nil, nil
+	}
+	tell := []Effect{{Kind: codecs.KindDependencyUpdate, To: ToJob, Arg: dep}}
+	if slices.Contains(j.Dependents, dep) {
+		return nil, tell
+	}
+	j.Dependents = append(slices.Clone(j.Dependents), dep)
+	return j, tell
+}
+
+func dependencyUpdate(j *codecs.Job, cmd *codecs.Command) *codecs.Job {
+	d := cmd.Dependency
+	if d == nil || !slices.Contains(j.DependsOn, d.JobID) {
+		return nil
+	}
+	i := slices.IndexFunc(j.Dependencies, func(x codecs.DependencyState) bool { return x.JobID == d.JobID })
+	if i >= 0 && j.Dependencies[i].Version >= d.Version {
+		return nil
+	}
+	before := NotBefore(j)
+	j.Dependencies = slices.Clone(j.Dependencies)
+	if i >= 0 {
+		j.Dependencies[i] = *d
+	} else {
+		j.Dependencies = append(j.Dependencies, *d)
+	}
+	switch j.Status {
+	case codecs.StatusCompleted, codecs.StatusCancelled, codecs.StatusEnRoute, codecs.StatusOnSite, codecs.StatusNeedsAttention:
+		return j // recorded; nothing to move
+	}
+	if d.State == codecs.DependencyCancelled {
+		attention(j, cmd, "dependency "+d.JobID+" was cancelled", true)
+		return j
+	}
+	after := NotBefore(j)
+	switch {
+	case j.Status == codecs.StatusWaitingDependencies && dependenciesReady(j):
+		startBooking(j, cmd, j.BookingCause)
+	case j.Status == codecs.StatusBooking && after.After(before) && !j.Probing:
+		j.BookingAttempt++ // ask again with the later bound
+	case j.Status == codecs.StatusBooking && after.After(before):
+		startBooking(j, cmd, CauseAuto) // probe again with the later bound
+	case j.Status == codecs.StatusBooked && j.Appointment != nil && after.After(j.Appointment.Start):
+		startBooking(j, cmd, CauseDependency)
+	}
+	return j
+}
+
+// dependencyCycle cancels a job whose depends_on closes a cycle: its post
+// is refused after the fact (the rejection is published).
+func dependencyCycle(j *codecs.Job, cmd *codecs.Command) *codecs.Job {
+	if slices.Contains(terminal, j.Status) {
+		return nil
+	}
+	if holdsCalendar(j) {
+		j.BookingAttempt++
+	}
+	j.Appointment, j.ETA, j.Probing = nil, nil, false
+	j.CancelReason = optional("dependency cycle")
+	j.LastRejection = reject(cmd, CodeDependencyCycle, cmd.Reason)
+	transition(j, codecs.StatusCancelled, cmd)
+	return j
+}
+
+// dependenciesReady reports whether every dependency is booked.
+func dependenciesReady(j *codecs.Job) bool {
+	for _, id := range j.DependsOn {
+		i := slices.IndexFunc(j.Dependencies, func(d codecs.DependencyState) bool { return d.JobID == id })
+		if i < 0 || j.Dependencies[i].State != codecs.DependencyBooked {
+			return false
+		}
+	}
+	return true
+}
+
+// cancelledDependency returns a dependency of j that was cancelled, or "".
+func cancelledDependency(j *codecs.Job) string {
+	for _, d := range j.Dependencies {
+		if d.State == codecs.DependencyCancelled && slices.Contains(j.DependsOn, d.JobID) {
+			return d.JobID
+		}
+	}
+	return ""
+}
+
+// NotBefore is the latest end of the job's booked dependencies: the
+// earliest it may start.
+func NotBefore(j *codecs.Job) time.Time {
+	var t time.Time
+	for _, d := range j.Dependencies {
+		if d.State == codecs.DependencyBooked && slices.Contains(j.DependsOn, d.JobID) && d.End.After(t) {
+			t = d.End
+		}
+	}
+	return t
+}
+
+// DependencyStateOf is where j stands for the jobs that depend on it.
+func DependencyStateOf(j *codecs.Job) codecs.DependencyState {
+	s := codecs.DependencyState{JobID: j.ID, State: codecs.DependencyUnbooked, Version: j.Version}
+	switch {
+	case j.Status == codecs.StatusCancelled:
+		s.State = codecs.DependencyCancelled
+	case j.Appointment != nil && booked(j.Status):
+		s.State, s.Start, s.End = codecs.DependencyBooked, j.Appointment.Start, j.Appointment.End
+	}
+	return s
+}
+
+func booked(status string) bool {
+	switch status {
+	case codecs.StatusBooked, codecs.StatusEnRoute, codecs.StatusOnSite, codecs.StatusCompleted:
+		return true
+	}
+	return false
+}
+
+// scheduleEffects derives the scheduling messages of a change: a calendar
+// request for every new attempt (probes, a reserve, or a release), the new
+// schedule for the dependents, notifications of the outcome, and the job's
+// edges for the dependency graph.
+func scheduleEffects(before, after *codecs.Job, cmd *codecs.Command) []Effect {
+	var out []Effect
+	if before == nil {
+		if cmd.Kind == codecs.KindPostJob {
+			out = append(out, Effect{Kind: codecs.KindTrackDependencies, To: ToDependencies})
+		}
+		return out
+	}
+	if after.BookingAttempt != before.BookingAttempt {
+		switch {
+		case after.Status == codecs.StatusBooking && after.Probing:
+			for _, tp := range after.OfferedTo {
+				out = append(out, Effect{Kind: codecs.CalendarProbe, To: ToCalendar, Arg: tp})
+			}
+		case after.Status == codecs.StatusBooking:
+			out = append(out, Effect{Kind: codecs.CalendarReserve, To: ToCalendar})
+		case before.AssignedTradespersonID != nil:
+			out = append(out, Effect{Kind: codecs.CalendarRelease, To: ToCalendar,
+				Arg: *before.AssignedTradespersonID + "/" + itoa(after.BookingAttempt)})
+		}
+	}
+	if DependencyStateOf(before) != withVersion(DependencyStateOf(after), before.Version) {
+		for _, d := range after.Dependents {
+			out = append(out, Effect{Kind: codecs.KindDependencyUpdate, To: ToJob, Arg: d})
+		}
+	}
+	if kind := notice(before, after); kind != "" {
+		out = append(out, Effect{Kind: EffectNotify, To: ToNotify, Arg: kind})
+	}
+	if !slices.Contains(terminal, before.Status) && slices.Contains(terminal, after.Status) && len(after.DependsOn) > 0 {
+		out = append(out, Effect{Kind: codecs.KindForgetDependencies, To: ToDependencies})
+	}
+	return out
+}
+
+func withVersion(s codecs.DependencyState, v int64) codecs.DependencyState {
+	s.Version = v
+	return s
+}
+
+// notice is the notification kind of a change, or "".
+func notice(before, after *codecs.Job) string {
+	if before.Status == after.Status {
+		return ""
+	}
+	switch after.Status {
+	case codecs.StatusBooked:
+		switch after.BookingCause {
+		case CauseReschedule:
+			return "rescheduled"
+		case CauseDependency, CauseRevoked:
+			return "moved"
+		}
+		return "booked"
+	case codecs.StatusNeedsAttention:
+		return "needs_attention"
+	case codecs.StatusCancelled:
+		if before.AssignedTradespersonID == nil {
+			return "" // nothing was scheduled: no one to tell but the canceller
+		}
+		return "cancelled"
+	}
+	return ""
+}

@@ -1,0 +1,129 @@
+package jobs
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tradestream/tradestream/codecs"
+)
+
+// Message is one record a scheduling effect sends; exactly one of the
+// value pointers is set.
+type Message struct {
+	To  Target
+	Key string
+	// Command goes to job-commands (To == ToJob) or dependency-commands
+	// (ToDependencies).
+	Command *codecs.Command
+	// Calendar goes to calendar-commands (ToCalendar).
+	Calendar *codecs.CalendarRequest
+	// Notification goes to notifications (ToNotify).
+	Notification *codecs.Notification
+}
+
+// ScheduleMessages returns the records of a scheduling effect of cmd on
+// job (the job as stored after cmd). The records depend only on their
+// arguments, so re-sending an outbox sends the same records, ids included.
+func ScheduleMessages(cmd *codecs.Command, job *codecs.Job, e Effect) []Message {
+	t := job.TenantID
+	switch e.To {
+	case ToCalendar:
+		req := calendarRequest(cmd, job, e)
+		if req == nil {
+			return nil
+		}
+		return []Message{{To: ToCalendar, Key: t + "/" + req.TradespersonID, Calendar: req}}
+	case ToJob:
+		st := DependencyStateOf(job)
+		return []Message{{To: ToJob, Key: t + "/" + e.Arg, Command: &codecs.Command{
+			CommandID: "dep-" + job.ID + "-v" + itoa(job.Version) + "-" + e.Arg, TenantID: t, JobID: e.Arg,
+			Kind: codecs.KindDependencyUpdate, AcceptedAt: cmd.AcceptedAt, Source: codecs.SourceInternal, Dependency: &st}}}
+	case ToDependencies:
+		return []Message{{To: ToDependencies, Key: t, Command: &codecs.Command{
+			CommandID: "deps-" + job.ID + "-" + e.Kind, TenantID: t, JobID: job.ID, Kind: e.Kind,
+			AcceptedAt: cmd.AcceptedAt, Source: codecs.SourceInternal, DependsOn: job.DependsOn}}}
+	case ToNotify:
+		return notifications(cmd, job, e.Arg)
+	}
+	return nil
+}
+
+// calendarRequest builds the probe, reserve or release of e; nil when the
+// job has no tradesperson to address.
+func calendarRequest(cmd *codecs.Command, job *codecs.Job, e Effect) *codecs.CalendarRequest {
+	req := &codecs.CalendarRequest{Kind: e.Kind, TenantID: job.TenantID, JobID: job.ID, Attempt: job.BookingAttempt,
+		Window: job.Window, DurationMinutes: job.DurationMinutes, Location: job.Location, NotBefore: NotBefore(job),
+		At: cmd.AcceptedAt}
+	switch {
+	case e.Kind == codecs.CalendarProbe:
+		req.TradespersonID = e.Arg
+	case e.Kind == codecs.CalendarRelease && e.Arg != "":
+		tp, n, _ := strings.Cut(e.Arg, "/")
+		attempt, err := strconv.ParseInt(n, 10, 64)
+		if err != nil {
+			return nil
+		}
+		req.TradespersonID, req.Attempt = tp, attempt
+	case job.AssignedTradespersonID != nil:
+		req.TradespersonID = *job.AssignedTradespersonID
+	default:
+		return nil
+	}
+	if e.Kind == codecs.CalendarRelease {
+		req.Window, req.DurationMinutes, req.Location, req.NotBefore = codecs.Window{}, 0, codecs.GeoPoint{}, time.Time{}
+	}
+	return req
+}
+
+// notifications tells the customer and the assigned tradesperson about a
+// scheduling outcome. Ids are "<kind>-<job>-v<version>-<role>": the same on
+// a re-send, so each recipient keeps one.
+func notifications(cmd *codecs.Command, job *codecs.Job, kind string) []Message {
+	msg := noticeText(job, kind)
+	var out []Message
+	add := func(role, id string) {
+		recipient := role + ":" + id
+		out = append(out, Message{To: ToNotify, Key: job.TenantID + "/" + recipient, Notification: &codecs.Notification{
+			ID: kind + "-" + job.ID + "-v" + itoa(job.Version) + "-" + role, Recipient: recipient, Kind: kind,
+			JobID: job.ID, Message: msg, At: cmd.AcceptedAt}})
+	}
+	if job.CustomerID != "" {
+		add("customer", job.CustomerID)
+	}
+	if job.AssignedTradespersonID != nil {
+		add("tradesperson", *job.AssignedTradespersonID)
+	}
+	return out
+}
+
+func noticeText(job *codecs.Job, kind string) string {
+	title := job.Title
+	if title == "" {
+		title = job.ID
+	}
+	slot := ""
+	if a := job.Appointment; a != nil {
+		slot = fmt.Sprintf(" %s–%s UTC", a.Start.UTC().Format("Mon 2 Jan 2006 15:04"), a.End.UTC().Format("15:04"))
+	}
+	switch kind {
+	case "booked":
+		return "Booked: " + title + slot
+	case "rescheduled":
+		return "Rescheduled: " + title + slot
+	case "moved":
+		return "Moved: " + title + slot
+	case "cancelled":
+		return "Cancelled: " + title
+	case "needs_attention":
+		why := ""
+		if job.AttentionReason != nil {
+			why = " (" + *job.AttentionReason + ")"
+		}
+		return "Needs attention: " + title + why
+	}
+	return kind + ": " + title
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
