@@ -234,7 +234,7 @@ func (s *Server) postPayment(w http.ResponseWriter, r *http.Request) {
 }
 
 // tradespersonView is GET .../tradespeople/{id}: the profile, its rating and
-// (once scheduling lands) its upcoming appointments.
+// its upcoming appointments.
 type tradespersonView struct {
 	*codecs.Tradesperson
 	Schedule []scheduleEntry `json:"schedule"`
@@ -248,8 +248,32 @@ type scheduleEntry struct {
 
 func (s *Server) getTradesperson(w http.ResponseWriter, r *http.Request) {
 	getEntity(s, w, r, s.views.Tradespeople, "id", func(tp *codecs.Tradesperson) any {
-		return tradespersonView{Tradesperson: tp, Schedule: []scheduleEntry{}}
+		return tradespersonView{Tradesperson: tp, Schedule: s.schedule(r.PathValue("tenant"), tp.ID)}
 	})
+}
+
+// schedule is a tradesperson's appointments that have not ended yet, in
+// order; empty when the calendar view has none or cannot be read.
+func (s *Server) schedule(tenant, id string) []scheduleEntry {
+	out := []scheduleEntry{}
+	if s.views.Calendars == nil {
+		return out
+	}
+	cal, err := s.views.Calendars.Get(tenant + "/" + id)
+	if err != nil {
+		s.log.Error("reading calendar", "tenant", tenant, "id", id, "err", err)
+		return out
+	}
+	if cal == nil {
+		return out
+	}
+	now := s.opts.Now()
+	for _, a := range cal.Appointments { // ordered by start
+		if a.End.After(now) {
+			out = append(out, scheduleEntry{JobID: a.JobID, Start: a.Start, End: a.End})
+		}
+	}
+	return out
 }
 
 func (s *Server) getPayment(w http.ResponseWriter, r *http.Request) {

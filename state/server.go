@@ -32,6 +32,8 @@ type Views struct {
 	// Notifications are keyed "<tenant>/tradesperson:<id>" and
 	// "<tenant>/customer:<id>".
 	Notifications Getter[codecs.Notifications]
+	// Calendars are the tradespeople's calendars, keyed "<tenant>/<id>".
+	Calendars Getter[codecs.Calendar]
 }
 
 // Options configure a Server.

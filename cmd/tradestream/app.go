@@ -151,6 +151,9 @@ func newApp(cfg *Config, cat *topology.Catalog, log *slog.Logger) (*app, error) 
 	if views.Notifications, err = addView(a, cat.NotificationLists, viewOpts); err != nil {
 		return nil, err
 	}
+	if views.Calendars, err = addView(a, cat.Calendars, viewOpts); err != nil {
+		return nil, err
+	}
 	a.emitter, err = state.NewKafkaEmitter(cat, goka.WithEmitterLogger(glog))
 	if err != nil {
 		return nil, err
