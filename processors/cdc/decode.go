@@ -89,19 +89,71 @@ func (d *Decoder) decodeJSON(b []byte) (any, decoded, error) {
 		}
 		return m, decoded{}, nil // schemas.enable=false: the object is the payload
 	}
-	var top struct {
-		Schema  json.RawMessage `json:"schema"`
-		Payload json.RawMessage `json:"payload"`
+	schema, payload, ok := splitEnvelope(b)
+	if !ok {
+		var top struct {
+			Schema  json.RawMessage `json:"schema"`
+			Payload json.RawMessage `json:"payload"`
+		}
+		if err := json.Unmarshal(b, &top); err != nil {
+			return nil, decoded{}, fmt.Errorf("%w: bad JSON: %v", ErrBadEnvelope, err)
+		}
+		schema, payload = top.Schema, top.Payload
 	}
-	if err := json.Unmarshal(b, &top); err != nil {
-		return nil, decoded{}, fmt.Errorf("%w: bad JSON: %v", ErrBadEnvelope, err)
-	}
-	info, err := d.connectSchema(top.Schema)
+	info, err := d.connectSchema(schema)
 	if err != nil {
 		return nil, decoded{}, err
 	}
-	v, err := decodeNumbers(top.Payload)
+	v, err := decodeNumbers(payload)
 	return v, info, err
+}
+
+// splitEnvelope cuts the converter's `{"schema":{...},"payload":...}` into
+// its two parts without parsing the schema, which is most of the bytes and
+// the same in every event of a table (it is parsed once, by connectSchema).
+// It reports false for any other layout; the payload is validated when it
+// is decoded, the schema when it is first parsed.
+func splitEnvelope(b []byte) (schema, payload []byte, ok bool) {
+	const head, mid = `{"schema":`, `,"payload":`
+	if !bytes.HasPrefix(b, []byte(head)) {
+		return nil, nil, false
+	}
+	end := objectEnd(b, len(head))
+	if end < 0 || !bytes.HasPrefix(b[end:], []byte(mid)) {
+		return nil, nil, false
+	}
+	rest := bytes.TrimRight(b[end+len(mid):], " \t\r\n")
+	if len(rest) < 2 || rest[len(rest)-1] != '}' {
+		return nil, nil, false
+	}
+	return b[len(head):end], rest[:len(rest)-1], true
+}
+
+// objectEnd returns the index just past the JSON object starting at b[i],
+// or -1: it matches braces outside strings, honouring escapes.
+func objectEnd(b []byte, i int) int {
+	if i >= len(b) || b[i] != '{' {
+		return -1
+	}
+	depth, inString := 0, false
+	for ; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		}
+	}
+	return -1
 }
 
 func decodeNumbers(raw []byte) (any, error) {
@@ -111,7 +163,7 @@ func decodeNumbers(raw []byte) (any, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, fmt.Errorf("%w: bad JSON: %v", ErrBadEnvelope, err)
 	}
-	if dec.More() {
+	if len(bytes.TrimSpace(raw[dec.InputOffset():])) > 0 {
 		return nil, fmt.Errorf("%w: trailing data after the JSON value", ErrBadEnvelope)
 	}
 	return v, nil
@@ -120,7 +172,7 @@ func decodeNumbers(raw []byte) (any, error) {
 // maxCachedSchemas bounds the Connect schema cache; it is emptied when full.
 const maxCachedSchemas = 1024
 
-func (d *Decoder) connectSchema(raw json.RawMessage) (decoded, error) {
+func (d *Decoder) connectSchema(raw []byte) (decoded, error) {
 	d.mu.RLock()
 	info, ok := d.connect[string(raw)]
 	d.mu.RUnlock()
