@@ -48,7 +48,9 @@
 //     fills only with the key unless the table has REPLICA IDENTITY FULL. A
 //     job whose window changed is rescheduled; whose status became
 //     'cancelled' is cancelled; other column changes have no command and are
-//     audited with none. A re-snapshot of an unchanged row does nothing.
+//     audited with none. A re-snapshot of an unchanged row does nothing. A
+//     text column PostgreSQL could not send (an unchanged TOASTed value,
+//     written as __debezium_unavailable_value) keeps its last applied value.
 //   - Delete. d maps to the delete rule (a tradesperson is removed, a job
 //     cancelled); the tenant and id come from before, else from the state.
 //     The tombstone that follows has no further effect; a tombstone of a

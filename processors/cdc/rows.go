@@ -43,6 +43,9 @@ func (p *plan) upsert() error {
 	if err != nil {
 		return err
 	}
+	if err := p.unavailable(vals); err != nil {
+		return err
+	}
 	tenant, id, err := p.identity(vals, nil)
 	if err != nil {
 		return err
@@ -67,6 +70,34 @@ func (p *plan) upsert() error {
 	}
 	p.next = codecs.CDCSource{Topic: p.ch.Topic, Mapping: p.t.Name, Position: p.pos, TenantID: tenant, EntityID: id,
 		Image: image(p.t.names, vals)}
+	return nil
+}
+
+// UnavailablePlaceholder is what Debezium's PostgreSQL connector writes for
+// an unchanged TOASTed column of an update (unavailable.value.placeholder's
+// default): the row's previous value is not in the WAL.
+const UnavailablePlaceholder = "__debezium_unavailable_value"
+
+// unavailable puts the last applied value back in columns the connector
+// could not read; a row never seen has none to put back.
+func (p *plan) unavailable(vals cells) error {
+	for name, c := range vals {
+		if c.null || c.text != UnavailablePlaceholder {
+			continue
+		}
+		if p.prev == nil || p.prev.Deleted {
+			return fmt.Errorf("%w: %s is unavailable (TOAST) in the first event of the row", ErrBadValue, name)
+		}
+		old := imageCells(p.prev.Image)[name]
+		v, err := p.t.columns[name].convert(Value{V: old.text})
+		if old.null {
+			v = nil
+		}
+		if err != nil {
+			return fmt.Errorf("column %s: %w", name, err)
+		}
+		vals[name] = cell{v: v, text: old.text, null: old.null}
+	}
 	return nil
 }
 

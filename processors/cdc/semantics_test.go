@@ -209,3 +209,19 @@ func tableYAML(columns, commands string) string {
 	}
 	return y
 }
+
+func TestAnUnavailableToastedValueKeepsTheLastAppliedOne(t *testing.T) {
+	r := newRunner(DefaultMapping())
+	_, err := r.apply(t, fixtureNamed(t, "pg_01_read"))
+	require.NoError(t, err)
+	toasted := edit(t, fixtureNamed(t, "pg_03_update"), func(v map[string]any) {
+		section(v, "after")["trades"] = UnavailablePlaceholder
+	})
+	res, err := r.apply(t, toasted)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"plumber", "heating"}, res.Commands[0].UpsertTradesperson.Trades)
+	assert.Equal(t, "Ana Silva-Jones", res.Commands[0].UpsertTradesperson.Name)
+
+	_, err = newRunner(DefaultMapping()).apply(t, toasted)
+	assert.ErrorIs(t, err, ErrBadValue, "a row never seen has no value to keep")
+}
