@@ -43,6 +43,7 @@ var pgExpect = map[string]expect{
 		assert.Equal(t, "legacy.public.tradespeople", a.Table)
 		assert.Equal(t, "acme/tp-cdc-1", a.Key)
 		assert.Equal(t, []string{c[0].CommandID}, a.CommandIDs)
+		assert.Equal(t, time.UnixMilli(1893837600123).UTC(), a.SourceAt, "source.ts_ms, not updated_at")
 	}},
 	"pg_02_create": {effective: OpCreate, kinds: []string{codecs.KindUpsertTradesperson}, check: func(t *testing.T, c []*codecs.Command, _ *codecs.CDCAudit) {
 		assert.Equal(t, "tp-cdc-2", c[0].TradespersonID)

@@ -196,6 +196,7 @@ func (p *plan) result(st *codecs.CDCState, op string) Result {
 		a.Table = s.QualifiedTable()
 		a.LSN, a.TxID, a.Sequence = s.LSN, s.TxID, s.Sequence
 		a.CommitLSN, a.ChangeLSN, a.EventSerialNo = s.CommitLSN, s.ChangeLSN, s.EventSerialNo
+		a.SourceAt = commitTime(ev)
 	} else {
 		a.Table = p.t.Source.DB + "." + p.t.Source.Schema + "." + p.t.Source.Table
 	}
