@@ -110,6 +110,23 @@ type Calendar struct {
 	// Refused remembers the last refusals, so a redelivered reserve gets
 	// the same answer.
 	Refused []CalendarRefusal `avro:"refused" json:"-"`
+	// Outbox holds the answers the last profile change sent (revocations,
+	// parked reserves), sent again when that change is redelivered.
+	Outbox []CalendarAnswer `avro:"outbox" json:"-"`
+}
+
+// CalendarAnswer is an answer a calendar sent to a job, kept to send it
+// again.
+type CalendarAnswer struct {
+	JobID   string `avro:"job_id"`
+	Attempt int64  `avro:"attempt"`
+	// Kind is the command kind (slot_confirmed, slot_refused, slot_probed);
+	// Outcome ends its id (confirmed, refused, revoked, probed).
+	Kind    string    `avro:"kind"`
+	Outcome string    `avro:"outcome"`
+	Start   time.Time `avro:"start"`
+	End     time.Time `avro:"end"`
+	Reason  string    `avro:"reason"`
 }
 
 // CalendarAppointment is one booked job of a calendar.

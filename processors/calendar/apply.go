@@ -3,6 +3,7 @@ package calendar
 import (
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tradestream/tradestream/codecs"
@@ -31,7 +32,8 @@ const MaxRefusals = 64
 //   - A newer profile replaces hours, base and activity; future
 //     appointments that no longer fit (or all of them, when the
 //     tradesperson stopped working) are revoked: their jobs get a refusal
-//     of the attempt they hold and book again.
+//     of the attempt they hold and book again. The profile's answers are
+//     kept (Outbox) and sent again when it is redelivered.
 func Apply(cal *codecs.Calendar, req *codecs.CalendarRequest) (*codecs.Calendar, []*codecs.Command) {
 	next := clone(cal, req)
 	var (
@@ -152,8 +154,11 @@ func release(cal *codecs.Calendar, req *codecs.CalendarRequest) bool {
 
 func profile(cal *codecs.Calendar, req *codecs.CalendarRequest) ([]*codecs.Command, bool) {
 	p := req.Profile
-	if p == nil || p.Seq <= cal.ProfileSeq {
+	switch {
+	case p == nil || p.Seq < cal.ProfileSeq:
 		return nil, false
+	case p.Seq == cal.ProfileSeq:
+		return resend(cal, req.At), false // a redelivery: its answers may have been lost
 	}
 	cal.WorkingHours, cal.Base, cal.Active, cal.Removed, cal.ProfileSeq =
 		slices.Clone(p.WorkingHours), p.Base, p.Active, p.Removed, p.Seq
@@ -181,7 +186,28 @@ func profile(cal *codecs.Calendar, req *codecs.CalendarRequest) ([]*codecs.Comma
 		a, _ := reserve(cal, &pending[i])
 		answers = append(answers, a...)
 	}
+	cal.Outbox = make([]codecs.CalendarAnswer, len(answers))
+	for i, a := range answers {
+		cal.Outbox[i] = codecs.CalendarAnswer{JobID: a.JobID, Attempt: a.BookingAttempt, Kind: a.Kind,
+			Outcome: a.CommandID[strings.LastIndexByte(a.CommandID, '-')+1:], Reason: a.Reason}
+		if a.Slot != nil {
+			cal.Outbox[i].Start, cal.Outbox[i].End = a.Slot.Start, a.Slot.End
+		}
+	}
 	return answers, true
+}
+
+// resend rebuilds the answers of the last profile change.
+func resend(cal *codecs.Calendar, at time.Time) []*codecs.Command {
+	out := make([]*codecs.Command, len(cal.Outbox))
+	for i, a := range cal.Outbox {
+		out[i] = answer(cal, a.JobID, a.Attempt, at, a.Kind, a.Outcome)
+		out[i].Reason = a.Reason
+		if !a.Start.IsZero() {
+			out[i].Slot = &codecs.Slot{Start: a.Start, End: a.End}
+		}
+	}
+	return out
 }
 
 // prune drops appointments that ended Retention before now and reports
@@ -251,12 +277,13 @@ func clone(cal *codecs.Calendar, req *codecs.CalendarRequest) *codecs.Calendar {
 	if cal == nil {
 		return &codecs.Calendar{TenantID: req.TenantID, TradespersonID: req.TradespersonID,
 			WorkingHours: []codecs.WorkingHours{}, Appointments: []codecs.CalendarAppointment{},
-			Pending: []codecs.CalendarRequest{}, Refused: []codecs.CalendarRefusal{}}
+			Pending: []codecs.CalendarRequest{}, Refused: []codecs.CalendarRefusal{}, Outbox: []codecs.CalendarAnswer{}}
 	}
 	c := *cal
 	c.WorkingHours = slices.Clone(cal.WorkingHours)
 	c.Appointments = slices.Clone(cal.Appointments)
 	c.Pending = slices.Clone(cal.Pending)
 	c.Refused = slices.Clone(cal.Refused)
+	c.Outbox = slices.Clone(cal.Outbox)
 	return &c
 }

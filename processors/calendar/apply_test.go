@@ -144,8 +144,11 @@ func TestNewWorkingHoursRevokeTheAppointmentsOutsideThem(t *testing.T) {
 	assert.Equal(t, "evening", answers[0].JobID)
 	assert.Equal(t, int64(4), answers[0].BookingAttempt, "the refusal names the attempt the job holds")
 	assert.Equal(t, []string{"morning"}, jobsOf(next))
-	again, none := Apply(next, profileReq(2, weekdays("08:00", "16:00"), true))
-	assert.Nil(t, again, "an old profile changes nothing")
+	again, resent := Apply(next, profileReq(2, weekdays("08:00", "16:00"), true))
+	assert.Nil(t, again, "a redelivered profile changes nothing")
+	assert.Equal(t, answers, resent, "and sends its answers again")
+	older, none := Apply(next, profileReq(1, weekdays("08:00", "18:00"), true))
+	assert.Nil(t, older, "an older profile changes nothing")
 	assert.Empty(t, none)
 }
 

@@ -57,7 +57,8 @@ func (r Report) OK() bool { return len(r.Violations) == 0 && len(r.InFlight) == 
 //   - every dependent starts after each booked dependency ends, and none is
 //     booked after a dependency was cancelled;
 //   - calendars and jobs agree: every booked job holds exactly its slot in
-//     its tradesperson's calendar and every slot belongs to such a job.
+//     its tradesperson's calendar (a completed job gave the rest of its
+//     slot back) and every slot belongs to such a job.
 //
 // Appointments that ended before now − Retention may have been pruned from
 // calendars and are not cross-checked; a zero now checks everything.
@@ -151,7 +152,7 @@ func (r *Report) checkJob(j *codecs.Job, jobs map[string]*codecs.Job, held map[s
 		r.add(ViolationDisagreement, j.TenantID, tp, j.ID, "a %s job keeps an appointment", j.Status)
 		return
 	}
-	if !held[key] && a.End.After(cutoff) {
+	if !held[key] && a.End.After(cutoff) && j.Status != codecs.StatusCompleted {
 		r.add(ViolationMissing, j.TenantID, tp, j.ID, "booked %s–%s but not in the calendar", a.Start.Format(time.RFC3339), a.End.Format(time.RFC3339))
 	}
 	if j.Status == codecs.StatusBooked && (a.Start.Before(j.Window.EarliestStart) || a.End.After(j.Window.LatestEnd)) {

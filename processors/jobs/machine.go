@@ -302,6 +302,9 @@ func setStatus(j *codecs.Job, cmd *codecs.Command) (*codecs.Job, *codecs.Rejecti
 	if at.IsZero() {
 		at = cmd.AcceptedAt
 	}
+	if s.Status == codecs.StatusCompleted && j.AssignedTradespersonID != nil {
+		j.BookingAttempt++ // done: the rest of the slot is free again
+	}
 	j.Status = s.Status
 	j.StatusHistory = append(j.StatusHistory, codecs.StatusChange{Status: s.Status, At: at})
 	if s.Status != codecs.StatusEnRoute {

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -127,3 +128,72 @@ func noticeText(job *codecs.Job, kind string) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// scheduleEffects derives the scheduling messages of a change: a calendar
+// request for every new attempt (probes, a reserve, or a release), the new
+// schedule for the dependents, notifications of the outcome, and the job's
+// edges for the dependency graph.
+func scheduleEffects(before, after *codecs.Job, cmd *codecs.Command) []Effect {
+	var out []Effect
+	if before == nil {
+		if cmd.Kind == codecs.KindPostJob {
+			out = append(out, Effect{Kind: codecs.KindTrackDependencies, To: ToDependencies})
+		}
+		return out
+	}
+	if after.BookingAttempt != before.BookingAttempt {
+		switch {
+		case after.Status == codecs.StatusBooking && after.Probing:
+			for _, tp := range after.OfferedTo {
+				out = append(out, Effect{Kind: codecs.CalendarProbe, To: ToCalendar, Arg: tp})
+			}
+		case after.Status == codecs.StatusBooking:
+			out = append(out, Effect{Kind: codecs.CalendarReserve, To: ToCalendar})
+		case before.AssignedTradespersonID != nil:
+			out = append(out, Effect{Kind: codecs.CalendarRelease, To: ToCalendar,
+				Arg: *before.AssignedTradespersonID + "/" + itoa(after.BookingAttempt)})
+		}
+	}
+	if DependencyStateOf(before) != withVersion(DependencyStateOf(after), before.Version) {
+		for _, d := range after.Dependents {
+			out = append(out, Effect{Kind: codecs.KindDependencyUpdate, To: ToJob, Arg: d})
+		}
+	}
+	if kind := notice(before, after); kind != "" {
+		out = append(out, Effect{Kind: EffectNotify, To: ToNotify, Arg: kind})
+	}
+	if !slices.Contains(terminal, before.Status) && slices.Contains(terminal, after.Status) && len(after.DependsOn) > 0 {
+		out = append(out, Effect{Kind: codecs.KindForgetDependencies, To: ToDependencies})
+	}
+	return out
+}
+
+func withVersion(s codecs.DependencyState, v int64) codecs.DependencyState {
+	s.Version = v
+	return s
+}
+
+// notice is the notification kind of a change, or "".
+func notice(before, after *codecs.Job) string {
+	if before.Status == after.Status {
+		return ""
+	}
+	switch after.Status {
+	case codecs.StatusBooked:
+		switch after.BookingCause {
+		case CauseReschedule:
+			return "rescheduled"
+		case CauseDependency, CauseRevoked:
+			return "moved"
+		}
+		return "booked"
+	case codecs.StatusNeedsAttention:
+		return "needs_attention"
+	case codecs.StatusCancelled:
+		if before.AssignedTradespersonID == nil {
+			return "" // nothing was scheduled: no one to tell but the canceller
+		}
+		return "cancelled"
+	}
+	return ""
+}

@@ -257,3 +257,24 @@ func TestACycleCancelsTheJobAndPublishesTheRejection(t *testing.T) {
 	assert.Equal(t, CodeDependencyCycle, r.Rejection.Code)
 	assert.Equal(t, r.Rejection, r.Job.LastRejection)
 }
+
+func TestASlotRevokedUnderWayNeedsAttention(t *testing.T) {
+	j := step(t, accepted(t), answerCmd(codecs.KindSlotConfirmed, "tp1", 1, slot(t0), "")).Job
+	j = step(t, j, statusCmd(4, codecs.StatusEnRoute)).Job
+	r := step(t, j, answerCmd(codecs.KindSlotRefused, "tp1", 1, nil, "calendar: the tradesperson's working hours changed"))
+	assert.Equal(t, codecs.StatusNeedsAttention, r.Job.Status)
+	assert.Nil(t, r.Job.Appointment)
+	assert.Contains(t, *r.Job.AttentionReason, "under way")
+}
+
+func TestACompletedJobGivesTheRestOfItsSlotBack(t *testing.T) {
+	j := step(t, accepted(t), answerCmd(codecs.KindSlotConfirmed, "tp1", 1, slot(t0), "")).Job
+	j = step(t, j, statusCmd(4, codecs.StatusEnRoute)).Job
+	j = step(t, j, statusCmd(5, codecs.StatusOnSite)).Job
+	done := statusCmd(6, codecs.StatusCompleted)
+	r := step(t, j, done)
+	reqs := calendarRequests(t, done, r)
+	require.Len(t, reqs, 1)
+	assert.Equal(t, codecs.CalendarRelease, reqs[0].Kind)
+	assert.Equal(t, codecs.DependencyBooked, DependencyStateOf(r.Job).State, "its dependents still start after its end")
+}

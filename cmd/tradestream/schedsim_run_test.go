@@ -1,0 +1,67 @@
+package main
+
+import (
+	"flag"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tradestream/tradestream/processors/calendar"
+)
+
+var (
+	scenarioSeeds    = flag.Int("scenario.seeds", 8, "random seeds of the in-memory scheduling scenario")
+	scenarioCommands = flag.Int("scenario.commands", 5000, "client commands per scheduling scenario")
+	// Fault rates per processed record.
+	scenarioRedeliver = flag.Float64("scenario.redeliver", 0.02, "probability that a partition is rewound after a record")
+	scenarioCrash     = flag.Float64("scenario.crash", 0.002, "probability of a crash losing a record's output")
+)
+
+// checkScenario runs one in-memory scenario and checks the invariants.
+func checkScenario(t *testing.T, seed uint64) {
+	t.Helper()
+	cmds := scenario(seed, 3, 12, *scenarioCommands)
+	b := newMemBus(seed, *scenarioRedeliver, *scenarioCrash)
+	require.NoError(t, runScenario(b, cmds), "seed %d", seed)
+	cals, js := b.tables()
+	r := calendar.Check(cals, js, time.Time{})
+	for i, v := range r.Violations {
+		if i == 20 {
+			break
+		}
+		t.Errorf("seed %d: %s", seed, v)
+	}
+	assert.Empty(t, r.InFlight, "seed %d: jobs never answered", seed)
+	st := statuses(js)
+	t.Logf("seed %d: %d commands, %d records processed, %d faults, %d appointments; %v",
+		seed, len(cmds), b.processed, b.faults, r.Appointments, st)
+	require.GreaterOrEqual(t, len(cmds), 5000)
+	assert.Greater(t, st["booked"], len(js)/10, "seed %d: the scenario books a good share of its jobs", seed)
+	assert.Positive(t, st["needs_attention"])
+	assert.Positive(t, st["cancelled"])
+}
+
+// TestSchedulingScenarioInMemoryFixedSeed runs a randomized scenario of
+// 5 000 client commands (bids, auto jobs, dependency chains, cancels,
+// reschedules, field reports, profile changes) through the scheduling
+// groups' logic with redeliveries, crashes that lose sent records, and a
+// restart halfway; then every scheduling invariant holds and no job is
+// left waiting for an answer.
+func TestSchedulingScenarioInMemoryFixedSeed(t *testing.T) {
+	checkScenario(t, 20300107)
+}
+
+// TestSchedulingScenarioInMemoryRandomSeeds is the same with random seeds
+// (-scenario.seeds, logged for reproduction).
+func TestSchedulingScenarioInMemoryRandomSeeds(t *testing.T) {
+	for range *scenarioSeeds {
+		seed := rand.Uint64()
+		t.Run("", func(t *testing.T) {
+			t.Parallel()
+			checkScenario(t, seed)
+		})
+	}
+}
