@@ -29,6 +29,7 @@ commands:
   simulate        load generator against any cluster
   topology        print the processor graph (--format text|mermaid)
   replay          reprocess processor groups from earliest or a time (--group, --from, --dry-run, --watch)
+  check schedule  verify the scheduling invariants on the calendar and jobs tables (--strict)
 
 Run "tradestream <command> -h" for its flags. Every flag also reads
 TRADESTREAM_<FLAG> from the environment (e.g. TRADESTREAM_BROKERS).
@@ -100,6 +101,12 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return topologyCmd(ctx, rest, stdout)
 	case "replay":
 		return replayCmd(ctx, rest, stdout)
+	case "check":
+		s, r, err := sub()
+		if err != nil {
+			return err
+		}
+		return checkCmd(ctx, s, r, stdout)
 	}
 	return usageErr("unknown command %q; try tradestream help", cmd)
 }
