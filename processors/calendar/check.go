@@ -90,6 +90,7 @@ func (r *Report) add(kind, tenant, tp, job, format string, args ...any) {
 }
 
 func (r *Report) checkCalendar(c *codecs.Calendar, jobs map[string]*codecs.Job, held map[string]bool) {
+	hours := weekOf(c.WorkingHours)
 	as := slices.Clone(c.Appointments)
 	slices.SortStableFunc(as, func(a, b codecs.CalendarAppointment) int { return a.Start.Compare(b.Start) })
 	for k, a := range as {
@@ -113,7 +114,7 @@ func (r *Report) checkCalendar(c *codecs.Calendar, jobs map[string]*codecs.Job, 
 				a.Start.Format(time.RFC3339), a.End.Format(time.RFC3339), a.Window.EarliestStart.Format(time.RFC3339),
 				a.Window.LatestEnd.Format(time.RFC3339), a.NotBefore.Format(time.RFC3339))
 		}
-		if !WithinHours(c.WorkingHours, a.Start, a.End) {
+		if !hours.within(a.Start, a.End) {
 			r.add(ViolationHours, c.TenantID, c.TradespersonID, a.JobID, "slot %s–%s outside working hours",
 				a.Start.Format(time.RFC3339), a.End.Format(time.RFC3339))
 		}

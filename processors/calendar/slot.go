@@ -59,20 +59,28 @@ func ChooseSlot(hours []codecs.WorkingHours, booked []codecs.CalendarAppointment
 	if req.Duration <= 0 || !hi.After(req.Window.EarliestStart) {
 		return time.Time{}, ErrBadRequest
 	}
-	fits := false
-	for _, iv := range Intervals(hours, lo, hi) {
+	var (
+		fits  bool
+		found time.Time
+	)
+	weekOf(hours).each(lo, hi, func(iv Interval) bool {
 		start, end := maxTime(iv.Start, lo), minTime(iv.End, hi)
 		s := CeilGrid(start)
 		for !s.Add(req.Duration).After(end) {
 			fits = true
 			next, ok := conflict(booked, s, req)
 			if !ok {
-				return s, nil
+				found = s
+				return false
 			}
 			s = CeilGrid(next)
 		}
-	}
-	if fits {
+		return true
+	})
+	switch {
+	case !found.IsZero():
+		return found, nil
+	case fits:
 		return time.Time{}, ErrCalendarFull
 	}
 	return time.Time{}, ErrNoWorkingHours
@@ -121,56 +129,86 @@ type Interval struct{ Start, End time.Time }
 // that do not parse as "15:04" are ignored.
 func Intervals(hours []codecs.WorkingHours, lo, hi time.Time) []Interval {
 	var out []Interval
-	for day := lo.UTC().Truncate(24 * time.Hour); day.Before(hi); day = day.AddDate(0, 0, 1) {
-		n := len(out)
-		for _, h := range hours {
-			start, okS := clock(h.Start)
-			end, okE := clock(h.End)
-			if h.Weekday != int32(day.Weekday()) || !okS || !okE || end <= start {
-				continue
-			}
-			iv := Interval{day.Add(start), day.Add(end)}
-			if iv.End.After(lo) && iv.Start.Before(hi) {
-				out = append(out, iv)
-			}
-		}
-		today := out[n:]
-		slices.SortFunc(today, func(a, b Interval) int { return a.Start.Compare(b.Start) })
-		out = append(out[:n], merge(today)...)
-	}
-	return out
-}
-
-// merge joins sorted intervals that touch or overlap.
-func merge(ivs []Interval) []Interval {
-	var out []Interval
-	for _, iv := range ivs {
-		if k := len(out) - 1; k >= 0 && !iv.Start.After(out[k].End) {
-			out[k].End = maxTime(out[k].End, iv.End)
-			continue
-		}
+	weekOf(hours).each(lo, hi, func(iv Interval) bool {
 		out = append(out, iv)
-	}
+		return true
+	})
 	return out
 }
 
 // WithinHours reports whether [start, end) lies inside one working interval.
 func WithinHours(hours []codecs.WorkingHours, start, end time.Time) bool {
-	for _, iv := range Intervals(hours, start, end) {
-		if !start.Before(iv.Start) && !end.After(iv.End) {
-			return true
-		}
-	}
-	return false
+	return weekOf(hours).within(start, end)
 }
 
-// clock parses "15:04" into the time since midnight.
+func (w *week) within(start, end time.Time) bool {
+	in := false
+	w.each(start, end, func(iv Interval) bool {
+		in = !start.Before(iv.Start) && !end.After(iv.End)
+		return !in
+	})
+	return in
+}
+
+// week is working hours parsed once: per weekday, the merged intervals as
+// offsets from midnight, in order.
+type week [7][]span
+
+type span struct{ start, end time.Duration }
+
+func weekOf(hours []codecs.WorkingHours) *week {
+	var w week
+	for _, h := range hours {
+		start, okS := clock(h.Start)
+		end, okE := clock(h.End)
+		if h.Weekday < 0 || h.Weekday > 6 || !okS || !okE || end <= start {
+			continue
+		}
+		w[h.Weekday] = append(w[h.Weekday], span{start, end})
+	}
+	for d := range w {
+		slices.SortFunc(w[d], func(a, b span) int { return int(a.start - b.start) })
+		var merged []span
+		for _, s := range w[d] {
+			if k := len(merged) - 1; k >= 0 && s.start <= merged[k].end {
+				merged[k].end = max(merged[k].end, s.end)
+				continue
+			}
+			merged = append(merged, s)
+		}
+		w[d] = merged
+	}
+	return &w
+}
+
+// each calls f with the intervals that overlap [lo, hi), in order, until f
+// returns false.
+func (w *week) each(lo, hi time.Time, f func(Interval) bool) {
+	for day := lo.UTC().Truncate(24 * time.Hour); day.Before(hi); day = day.AddDate(0, 0, 1) {
+		for _, s := range w[day.Weekday()] {
+			iv := Interval{day.Add(s.start), day.Add(s.end)}
+			if iv.End.After(lo) && iv.Start.Before(hi) && !f(iv) {
+				return
+			}
+		}
+	}
+}
+
+// clock parses "15:04" (00:00–23:59) into the time since midnight.
 func clock(s string) (time.Duration, bool) {
-	t, err := time.Parse("15:04", s)
-	if err != nil {
+	if len(s) != 5 || s[2] != ':' {
 		return 0, false
 	}
-	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, true
+	for _, i := range []int{0, 1, 3, 4} {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+	}
+	h, m := int(s[0]-'0')*10+int(s[1]-'0'), int(s[3]-'0')*10+int(s[4]-'0')
+	if h > 23 || m > 59 {
+		return 0, false
+	}
+	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute, true
 }
 
 func maxTime(a, b time.Time) time.Time {
