@@ -34,10 +34,10 @@ func sampleJob() Job {
 		Appointment:   &Appointment{Start: at, End: at.Add(90 * time.Minute)},
 		StatusHistory: []StatusChange{{Status: StatusPosted, At: at}},
 		LastRejection: &Rejection{CommandID: "c9", TenantID: "acme", Code: "invalid_transition", Reason: "no", At: at},
-		OfferedTo:     []string{"tp-1"}, CreatedAt: at, UpdatedAt: at, Seq: 42, Version: 3, Outbox: []string{"0/track_open_job"},
+		OfferedTo:     []string{"tp-1"}, CreatedAt: at, UpdatedAt: at, Seq: 42, Version: 3, Outbox: []string{"#42 0/track_open_job"},
 		BookingAttempt: 2, BookingCause: "accept", CandidateIndex: 1, Refusals: []string{"tp-0: full"},
 		Dependencies: []DependencyState{{JobID: "j-0", State: DependencyBooked, Start: at, End: at.Add(time.Hour), Version: 4}},
-		Dependents:   []string{"j-2"}, OutboxCommandID: "slot-j-1-2", Probing: true,
+		Dependents:   []string{"j-2"}, Probing: true,
 		Probes:       []ProbeAnswer{{TradespersonID: "tp-1", Start: at}, {TradespersonID: "tp-2", Reason: "full"}},
 		BookingOrder: []string{"tp-1"},
 	}

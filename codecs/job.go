@@ -53,9 +53,10 @@ type Job struct {
 	Seq int64 `avro:"seq" json:"seq"`
 	// Version counts the changes applied to the job.
 	Version int64 `avro:"version" json:"version"`
-	// Outbox holds the effects of the last applied command ("<to>/<kind>"),
-	// re-sent when that command is redelivered: a crash may have stored the
-	// state but lost the messages.
+	// Outbox holds the effects of the last commands that had any
+	// ("<command> <to>/<kind>[/<arg>]", see processors/jobs outbox.go),
+	// re-sent when such a command is redelivered: a crash may have stored
+	// the state but lost the messages.
 	Outbox []string `avro:"outbox" json:"-"`
 
 	// Scheduling state (processors/jobs schedule.go).
@@ -79,9 +80,6 @@ type Job struct {
 	Probing      bool          `avro:"probing" json:"-"`
 	Probes       []ProbeAnswer `avro:"probes" json:"-"`
 	BookingOrder []string      `avro:"booking_order" json:"-"`
-	// OutboxCommandID is the internal command whose effects Outbox holds
-	// ("" for a client command, identified by Seq).
-	OutboxCommandID string `avro:"outbox_command_id" json:"-"`
 }
 
 // Bid is one tradesperson's offer on a job, with its current quote.

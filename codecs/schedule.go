@@ -110,16 +110,18 @@ type Calendar struct {
 	// Refused remembers the last refusals, so a redelivered reserve gets
 	// the same answer.
 	Refused []CalendarRefusal `avro:"refused" json:"-"`
-	// Outbox holds the answers the last profile change sent (revocations,
-	// parked reserves), sent again when that change is redelivered.
+	// Outbox holds the answers the last profile changes sent (revocations,
+	// parked reserves), sent again when such a change is redelivered.
 	Outbox []CalendarAnswer `avro:"outbox" json:"-"`
 }
 
 // CalendarAnswer is an answer a calendar sent to a job, kept to send it
 // again.
 type CalendarAnswer struct {
-	JobID   string `avro:"job_id"`
-	Attempt int64  `avro:"attempt"`
+	// ProfileSeq is the profile change that sent it.
+	ProfileSeq int64  `avro:"profile_seq"`
+	JobID      string `avro:"job_id"`
+	Attempt    int64  `avro:"attempt"`
 	// Kind is the command kind (slot_confirmed, slot_refused, slot_probed);
 	// Outcome ends its id (confirmed, refused, revoked, probed).
 	Kind    string    `avro:"kind"`

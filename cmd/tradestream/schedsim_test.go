@@ -20,6 +20,8 @@ import (
 // over in-memory partitioned logs with Kafka's delivery semantics:
 // per-partition order, at-least-once. Faults are injected on purpose:
 //   - a redelivery rewinds a partition a few records (they are processed again);
+//   - a duplicate appends a copy of a record to the end of its partition
+//     (a producer retry, or the kfake test's duplicator);
 //   - a crash processes a record, keeps its state change, loses the records
 //     it sent and rewinds every partition to its last commit;
 //   - Restart rewinds every partition to its last commit.
@@ -39,11 +41,11 @@ type memBus struct {
 	tps    map[string]*codecs.Tradesperson
 	seq    map[string]int64
 
-	pRedeliver, pCrash float64
-	commitEvery        int
-	processed, faults  int
-	notified           map[string]bool
-	trace              func(topic string, m memMsg, crash bool)
+	pRedeliver, pCrash, pDuplicate float64
+	commitEvery                    int
+	processed, faults              int
+	notified                       map[string]bool
+	trace                          func(topic string, m memMsg, crash bool)
 }
 
 type memMsg struct {
@@ -65,10 +67,15 @@ const (
 var busTopics = []string{busJobs, busTPs, busCal, busDeps, busMatch}
 
 func newMemBus(seed uint64, pRedeliver, pCrash float64) *memBus {
+	return newMemBusDup(seed, pRedeliver, pCrash, 0)
+}
+
+// newMemBusDup is newMemBus with duplicates at the rate pDuplicate.
+func newMemBusDup(seed uint64, pRedeliver, pCrash, pDuplicate float64) *memBus {
 	b := &memBus{rng: rand.New(rand.NewPCG(seed, 0xb05)), parts: 6, logs: map[string][][]memMsg{},
 		next: map[string][]int{}, done: map[string][]int{}, jobs: map[string]*codecs.Job{},
 		cals: map[string]*codecs.Calendar{}, graphs: map[string]*codecs.DependencyGraph{},
-		tps: map[string]*codecs.Tradesperson{}, seq: map[string]int64{}, pRedeliver: pRedeliver, pCrash: pCrash,
+		tps: map[string]*codecs.Tradesperson{}, seq: map[string]int64{}, pRedeliver: pRedeliver, pCrash: pCrash, pDuplicate: pDuplicate,
 		commitEvery: 50, notified: map[string]bool{}}
 	for _, t := range busTopics {
 		b.logs[t] = make([][]memMsg, b.parts)
@@ -146,6 +153,9 @@ func (b *memBus) step() {
 	case r < b.pCrash+b.pRedeliver:
 		b.faults++
 		b.next[c.topic][c.p] = max(b.done[c.topic][c.p], b.next[c.topic][c.p]-1-b.rng.IntN(3))
+	case r < b.pCrash+b.pRedeliver+b.pDuplicate:
+		b.faults++
+		b.logs[c.topic][c.p] = append(b.logs[c.topic][c.p], m)
 	}
 	for _, o := range out {
 		b.send(o.topic, o.msg)

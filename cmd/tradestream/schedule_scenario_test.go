@@ -21,9 +21,10 @@ import (
 // TestSchedulingScenarioOverKafka runs the fixed-seed scheduling scenario
 // (5 000 client commands) through the real processor groups on the
 // embedded broker (or the real one, TRADESTREAM_IT_BROKERS): about 3 % of
-// the job and calendar records are delivered twice (re-produced by a
-// duplicator), and the instance is replaced halfway by one with empty
-// local state. Once idle, every scheduling invariant holds on the tables
+// the records between the groups (job, calendar, tradesperson and
+// dependency commands) are delivered twice, later and out of order
+// (re-produced by a duplicator), and the instance is replaced halfway by
+// one with empty local state. Once idle, every scheduling invariant holds on the tables
 // read back from Kafka, by the same code as `tradestream check schedule`.
 func TestSchedulingScenarioOverKafka(t *testing.T) {
 	if testing.Short() {
@@ -48,7 +49,8 @@ func TestSchedulingScenarioOverKafka(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	duplicated := startDuplicator(ctx, t, cat, 0.03, string(cat.JobCommands.Topic), string(cat.CalendarCommands.Topic))
+	duplicated := startDuplicator(ctx, t, cat, 0.03, string(cat.JobCommands.Topic), string(cat.CalendarCommands.Topic),
+		string(cat.TradespersonCommands.Topic), string(cat.DependencyCommands.Topic))
 
 	var sent atomic.Int64
 	var wg sync.WaitGroup

@@ -32,8 +32,9 @@ const MaxRefusals = 64
 //   - A newer profile replaces hours, base and activity; future
 //     appointments that no longer fit (or all of them, when the
 //     tradesperson stopped working) are revoked: their jobs get a refusal
-//     of the attempt they hold and book again. The profile's answers are
-//     kept (Outbox) and sent again when it is redelivered.
+//     of the attempt they hold and book again. The answers of the last
+//     OutboxKeep profile changes are kept and sent again when one of them
+//     is redelivered.
 func Apply(cal *codecs.Calendar, req *codecs.CalendarRequest) (*codecs.Calendar, []*codecs.Command) {
 	next := clone(cal, req)
 	var (
@@ -141,24 +142,33 @@ func park(cal *codecs.Calendar, req *codecs.CalendarRequest) bool {
 	return true
 }
 
+// release frees the job's slot if an attempt up to req's took it, and
+// remembers the attempt: a reserve of that attempt or an earlier one
+// delivered again later (a duplicate) takes no slot.
 func release(cal *codecs.Calendar, req *codecs.CalendarRequest) bool {
-	n, p := len(cal.Appointments), len(cal.Pending)
-	cal.Appointments = slices.DeleteFunc(cal.Appointments, func(a codecs.CalendarAppointment) bool {
-		return a.JobID == req.JobID && a.Attempt <= req.Attempt
-	})
+	if i := slices.IndexFunc(cal.Appointments, func(a codecs.CalendarAppointment) bool { return a.JobID == req.JobID }); i >= 0 &&
+		cal.Appointments[i].Attempt > req.Attempt {
+		return false // a later reserve superseded this release
+	}
+	if r, ok := refusalOf(cal, req.JobID); ok && r.Attempt >= req.Attempt && len(cal.Pending) == 0 &&
+		!slices.ContainsFunc(cal.Appointments, func(a codecs.CalendarAppointment) bool { return a.JobID == req.JobID }) {
+		return false // released (or refused) already
+	}
+	cal.Appointments = slices.DeleteFunc(cal.Appointments, func(a codecs.CalendarAppointment) bool { return a.JobID == req.JobID })
 	cal.Pending = slices.DeleteFunc(cal.Pending, func(p codecs.CalendarRequest) bool {
 		return p.JobID == req.JobID && p.Attempt <= req.Attempt
 	})
-	return n != len(cal.Appointments) || p != len(cal.Pending)
+	remember(cal, req.JobID, req.Attempt, "calendar: released")
+	return true
 }
 
 func profile(cal *codecs.Calendar, req *codecs.CalendarRequest) ([]*codecs.Command, bool) {
 	p := req.Profile
 	switch {
-	case p == nil || p.Seq < cal.ProfileSeq:
+	case p == nil:
 		return nil, false
-	case p.Seq == cal.ProfileSeq:
-		return resend(cal, req.At), false // a redelivery: its answers may have been lost
+	case p.Seq <= cal.ProfileSeq:
+		return resend(cal, p.Seq, req.At), false // a redelivery: its answers may have been lost
 	}
 	cal.WorkingHours, cal.Base, cal.Active, cal.Removed, cal.ProfileSeq =
 		slices.Clone(p.WorkingHours), p.Base, p.Active, p.Removed, p.Seq
@@ -177,6 +187,7 @@ func profile(cal *codecs.Calendar, req *codecs.CalendarRequest) ([]*codecs.Comma
 		}
 		if why != "" {
 			answers = append(answers, revoked(cal, a, req.At, why))
+			remember(cal, a.JobID, a.Attempt, why) // a duplicate of its reserve takes no slot
 		}
 		return why != ""
 	})
@@ -186,26 +197,52 @@ func profile(cal *codecs.Calendar, req *codecs.CalendarRequest) ([]*codecs.Comma
 		a, _ := reserve(cal, &pending[i])
 		answers = append(answers, a...)
 	}
-	cal.Outbox = make([]codecs.CalendarAnswer, len(answers))
-	for i, a := range answers {
-		cal.Outbox[i] = codecs.CalendarAnswer{JobID: a.JobID, Attempt: a.BookingAttempt, Kind: a.Kind,
+	// Keep the answers of the last OutboxKeep profile changes.
+	cal.Outbox = slices.DeleteFunc(cal.Outbox, func(a codecs.CalendarAnswer) bool { return a.ProfileSeq <= oldestKept(cal.Outbox) })
+	for _, a := range answers {
+		x := codecs.CalendarAnswer{ProfileSeq: p.Seq, JobID: a.JobID, Attempt: a.BookingAttempt, Kind: a.Kind,
 			Outcome: a.CommandID[strings.LastIndexByte(a.CommandID, '-')+1:], Reason: a.Reason}
 		if a.Slot != nil {
-			cal.Outbox[i].Start, cal.Outbox[i].End = a.Slot.Start, a.Slot.End
+			x.Start, x.End = a.Slot.Start, a.Slot.End
 		}
+		cal.Outbox = append(cal.Outbox, x)
 	}
 	return answers, true
 }
 
-// resend rebuilds the answers of the last profile change.
-func resend(cal *codecs.Calendar, at time.Time) []*codecs.Command {
-	out := make([]*codecs.Command, len(cal.Outbox))
-	for i, a := range cal.Outbox {
-		out[i] = answer(cal, a.JobID, a.Attempt, at, a.Kind, a.Outcome)
-		out[i].Reason = a.Reason
-		if !a.Start.IsZero() {
-			out[i].Slot = &codecs.Slot{Start: a.Start, End: a.End}
+// OutboxKeep is how many profile changes' answers a calendar keeps: after a
+// crash every change since the last commit may be redelivered.
+const OutboxKeep = 4
+
+// oldestKept returns the profile sequence number at or below which answers
+// are dropped to make room for one more change (0: none).
+func oldestKept(outbox []codecs.CalendarAnswer) int64 {
+	var seqs []int64
+	for _, a := range outbox {
+		if !slices.Contains(seqs, a.ProfileSeq) {
+			seqs = append(seqs, a.ProfileSeq)
 		}
+	}
+	if len(seqs) < OutboxKeep {
+		return 0
+	}
+	slices.Sort(seqs)
+	return seqs[len(seqs)-OutboxKeep]
+}
+
+// resend rebuilds the answers of the profile change seq.
+func resend(cal *codecs.Calendar, seq int64, at time.Time) []*codecs.Command {
+	var out []*codecs.Command
+	for _, a := range cal.Outbox {
+		if a.ProfileSeq != seq {
+			continue
+		}
+		c := answer(cal, a.JobID, a.Attempt, at, a.Kind, a.Outcome)
+		c.Reason = a.Reason
+		if !a.Start.IsZero() {
+			c.Slot = &codecs.Slot{Start: a.Start, End: a.End}
+		}
+		out = append(out, c)
 	}
 	return out
 }
@@ -232,12 +269,18 @@ func refusalOf(cal *codecs.Calendar, job string) (codecs.CalendarRefusal, bool) 
 
 // refuse remembers the refusal (one per job, the newest MaxRefusals jobs).
 func refuse(cal *codecs.Calendar, req *codecs.CalendarRequest, reason string) *codecs.Command {
-	cal.Refused = slices.DeleteFunc(cal.Refused, func(r codecs.CalendarRefusal) bool { return r.JobID == req.JobID })
-	cal.Refused = append(cal.Refused, codecs.CalendarRefusal{JobID: req.JobID, Attempt: req.Attempt, Reason: reason})
+	remember(cal, req.JobID, req.Attempt, reason)
+	return Refused(cal, req, reason)
+}
+
+// remember records that a job's attempt got no slot or lost it (refused,
+// revoked or released), one entry per job, for the newest MaxRefusals jobs.
+func remember(cal *codecs.Calendar, job string, attempt int64, reason string) {
+	cal.Refused = slices.DeleteFunc(cal.Refused, func(r codecs.CalendarRefusal) bool { return r.JobID == job })
+	cal.Refused = append(cal.Refused, codecs.CalendarRefusal{JobID: job, Attempt: attempt, Reason: reason})
 	if n := len(cal.Refused); n > MaxRefusals {
 		cal.Refused = slices.Clone(cal.Refused[n-MaxRefusals:])
 	}
-	return Refused(cal, req, reason)
 }
 
 // Confirmed is the answer giving a job its slot.

@@ -178,3 +178,34 @@ func jobsOf(cal *codecs.Calendar) []string {
 	}
 	return out
 }
+
+func TestAnEarlierProfileChangeRedeliveredSendsItsAnswersAgain(t *testing.T) {
+	cal, _ := run(t, ready(t), reserveReq("evening", 1, at(0, "16:00"), at(0, "18:00"), 60))
+	cal, answers := run(t, cal, profileReq(2, weekdays("08:00", "16:00"), true)) // revokes "evening"
+	require.Len(t, answers, 1)
+	cal, _ = run(t, cal, profileReq(3, weekdays("07:00", "16:00"), true))
+	next, again := Apply(cal, profileReq(2, weekdays("08:00", "16:00"), true))
+	assert.Nil(t, next)
+	assert.Equal(t, answers, again, "change 2's revocation, although change 3 came since")
+}
+
+func TestADuplicateReserveAfterARevocationOrAReleaseTakesNoSlot(t *testing.T) {
+	cal, _ := run(t, ready(t),
+		reserveReq("evening", 2, at(0, "16:00"), at(0, "18:00"), 60),
+		reserveReq("gone", 3, at(0, "08:00"), at(0, "18:00"), 60),
+		releaseReq("gone", 4),
+		profileReq(2, weekdays("08:00", "16:00"), true))
+	require.Empty(t, cal.Appointments)
+	for _, dup := range []*codecs.CalendarRequest{
+		reserveReq("evening", 2, at(0, "08:00"), at(0, "18:00"), 60), // delivered again after its revocation
+		reserveReq("gone", 3, at(0, "08:00"), at(0, "18:00"), 60),    // after its release
+	} {
+		next, answers := Apply(cal, dup)
+		assert.Nil(t, next, dup.JobID)
+		for _, a := range answers {
+			assert.Equal(t, codecs.KindSlotRefused, a.Kind, dup.JobID)
+		}
+	}
+	_, answers := Apply(cal, reserveReq("gone", 5, at(0, "08:00"), at(0, "18:00"), 60))
+	assert.Equal(t, codecs.KindSlotConfirmed, answers[0].Kind, "a new attempt books again")
+}

@@ -14,10 +14,12 @@
 // stale ones and releases a slot it no longer wants.
 //
 // Redelivery is harmless: a reserve for a job already holding the slot of
-// that attempt answers the same slot, a remembered refusal answers the same
-// refusal, and answer ids are deterministic, so a job recognises a repeat.
-// The job group re-sends its last effects when a command is redelivered
-// (its Outbox), so a crash on either side loses no request and no answer.
+// that attempt answers the same slot, and a calendar remembers the attempts
+// it refused, revoked or released (a late duplicate of their reserve gets
+// the refusal, not a slot). Answer ids are deterministic, so a job
+// recognises a repeat. The job group re-sends a redelivered command's
+// effects (its outbox), and a calendar those of a redelivered profile
+// change, so a crash on either side loses no request and no answer.
 //
 // # Slots
 //

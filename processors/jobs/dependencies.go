@@ -43,7 +43,13 @@ func dependencyUpdate(j *codecs.Job, cmd *codecs.Command) *codecs.Job {
 		j.Dependencies = append(j.Dependencies, *d)
 	}
 	switch j.Status {
-	case codecs.StatusCompleted, codecs.StatusCancelled, codecs.StatusEnRoute, codecs.StatusOnSite, codecs.StatusNeedsAttention:
+	case codecs.StatusEnRoute, codecs.StatusOnSite:
+		if after := NotBefore(j); j.Appointment != nil && after.After(j.Appointment.Start) {
+			// Under way, it cannot follow its dependency: someone must decide.
+			attention(j, cmd, "dependency "+d.JobID+" moved after this job started", true)
+		}
+		return j
+	case codecs.StatusCompleted, codecs.StatusCancelled, codecs.StatusNeedsAttention:
 		return j // recorded; nothing to move
 	}
 	if d.State == codecs.DependencyCancelled {

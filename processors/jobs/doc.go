@@ -7,6 +7,16 @@
 //	   └──────────┴─────────┴────────┴──→ cancelled
 //	waiting_dependencies and needs_attention are entered by scheduling.
 //
+// # Scheduling
+//
+// Accepting a bid (or an auto job's match) starts booking: the job waits in
+// waiting_dependencies while a dependency is not booked, then asks the
+// calendar group for a slot (schedule.go: booking attempts, probes of an
+// auto job's candidates, refusals, revocations). Dependencies tell their
+// dependents about their schedule (dependencies.go). Every scheduling
+// effect is derived from the change of the job and turned into records by
+// ScheduleMessages (schedule_send.go), so an outbox re-sends them exactly.
+//
 // Commands arrive sequenced by the ingest group and keyed "<tenant>/<job>".
 // A command whose sequence number is not above the job's last one is a
 // redelivery and has no effect. A command a rule refuses leaves the job as it

@@ -3,8 +3,6 @@ package jobs
 import (
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/tradestream/tradestream/codecs"
 )
@@ -89,18 +87,11 @@ type Result struct {
 // not above the job's is a redelivery: the job is returned unchanged.
 func Apply(job *codecs.Job, cmd *codecs.Command, env Env) Result {
 	internal := cmd.Source == codecs.SourceInternal
-	if job != nil && !internal && cmd.Seq <= job.Seq {
-		// A redelivery: already applied. The last command's effects are
-		// sent again (their receivers are idempotent) in case a crash kept
-		// the state but lost the messages.
-		if cmd.Seq == job.Seq {
-			return Result{Job: job, Effects: decodeOutbox(job.Outbox)}
-		}
-		return Result{Job: job}
-	}
-	if job != nil && internal && cmd.CommandID != "" && cmd.CommandID == job.OutboxCommandID {
-		// The same for the last internal command, recognised by its id.
-		return Result{Job: job, Effects: decodeOutbox(job.Outbox)}
+	if job != nil && (!internal && cmd.Seq <= job.Seq || internal && sent(job.Outbox, outboxKey(cmd)) && !unwantedSlot(job, cmd)) {
+		// A redelivery: already applied. Its effects are sent again (their
+		// receivers are idempotent) in case a crash kept the state but lost
+		// the messages; see outbox.go.
+		return Result{Job: job, Effects: replay(job.Outbox, outboxKey(cmd))}
 	}
 	if job == nil && cmd.Kind != codecs.KindPostJob {
 		if internal {
@@ -156,39 +147,14 @@ func Apply(job *codecs.Job, cmd *codecs.Command, env Env) Result {
 	next.Version++
 	next.UpdatedAt = cmd.AcceptedAt
 	eff := append(effects(job, next, cmd), extra...)
-	next.Outbox, next.OutboxCommandID = encodeOutbox(eff), ""
-	if internal {
-		next.OutboxCommandID = cmd.CommandID
-	} else {
+	next.Outbox = record(next.Outbox, outboxKey(cmd), eff)
+	if !internal {
 		next.Seq = cmd.Seq
 	}
 	if cmd.Kind == codecs.KindDependencyCycle {
 		rej = next.LastRejection // the post is refused after the fact
 	}
 	return Result{Job: next, Rejection: rej, Effects: eff}
-}
-
-func encodeOutbox(effects []Effect) []string {
-	out := make([]string, len(effects))
-	for i, e := range effects {
-		out[i] = strconv.Itoa(int(e.To)) + "/" + e.Kind
-		if e.Arg != "" {
-			out[i] += "/" + e.Arg
-		}
-	}
-	return out
-}
-
-func decodeOutbox(outbox []string) []Effect {
-	var out []Effect
-	for _, s := range outbox {
-		to, kind, ok := strings.Cut(s, "/")
-		kind, arg, _ := strings.Cut(kind, "/")
-		if n, err := strconv.Atoi(to); ok && err == nil {
-			out = append(out, Effect{Kind: kind, To: Target(n), Arg: arg})
-		}
-	}
-	return out
 }
 
 // effects tracks the job in the pricing and promo groups while it has open

@@ -105,6 +105,19 @@ func attention(j *codecs.Job, cmd *codecs.Command, reason string, release bool) 
 	transition(j, codecs.StatusNeedsAttention, cmd)
 }
 
+// unwantedSlot reports whether cmd confirms a slot the job does not hold:
+// even when its id was seen before (a duplicate reserve that the calendar
+// placed again), such a slot is released, not taken for a repeat.
+func unwantedSlot(j *codecs.Job, cmd *codecs.Command) bool {
+	if cmd.Kind != codecs.KindSlotConfirmed || cmd.Slot == nil {
+		return false
+	}
+	a := j.Appointment
+	holds := a != nil && a.Start.Equal(cmd.Slot.Start) && a.End.Equal(cmd.Slot.End) && j.BookingAttempt == cmd.BookingAttempt &&
+		j.AssignedTradespersonID != nil && *j.AssignedTradespersonID == cmd.TradespersonID
+	return !holds
+}
+
 func slotConfirmed(j *codecs.Job, cmd *codecs.Command) (*codecs.Job, []Effect) {
 	tp, n := cmd.TradespersonID, cmd.BookingAttempt
 	current := j.AssignedTradespersonID != nil && *j.AssignedTradespersonID == tp && j.BookingAttempt == n && !j.Probing
@@ -116,10 +129,8 @@ func slotConfirmed(j *codecs.Job, cmd *codecs.Command) (*codecs.Job, []Effect) {
 		j.Refusals, j.AttentionReason = []string{}, nil
 		transition(j, codecs.StatusBooked, cmd)
 		return j, nil
-	case current && j.Appointment != nil:
+	case current && j.Appointment != nil && j.Appointment.Start.Equal(cmd.Slot.Start) && j.Appointment.End.Equal(cmd.Slot.End):
 		return nil, nil // a repeated answer
-	case j.AssignedTradespersonID != nil && *j.AssignedTradespersonID == tp && j.BookingAttempt > n:
-		return nil, nil // a later request to the same calendar superseded that slot
 	}
 	// A slot the job no longer wants: free it.
 	return nil, []Effect{{Kind: codecs.CalendarRelease, To: ToCalendar, Arg: tp + "/" + itoa(n)}}

@@ -25,8 +25,9 @@ type Message struct {
 }
 
 // ScheduleMessages returns the records of a scheduling effect of cmd on
-// job (the job as stored after cmd). The records depend only on their
-// arguments, so re-sending an outbox sends the same records, ids included.
+// job (the job as stored). The records depend only on their arguments, and
+// a request that no longer applies (a probe or reserve re-sent from the
+// outbox after the job moved on) is not sent.
 func ScheduleMessages(cmd *codecs.Command, job *codecs.Job, e Effect) []Message {
 	t := job.TenantID
 	switch e.To {
@@ -46,7 +47,8 @@ func ScheduleMessages(cmd *codecs.Command, job *codecs.Job, e Effect) []Message 
 			CommandID: "deps-" + job.ID + "-" + e.Kind, TenantID: t, JobID: job.ID, Kind: e.Kind,
 			AcceptedAt: cmd.AcceptedAt, Source: codecs.SourceInternal, DependsOn: job.DependsOn}}}
 	case ToNotify:
-		return notifications(cmd, job, e.Arg)
+		kind, version, _ := strings.Cut(e.Arg, "/")
+		return notifications(cmd, job, kind, version)
 	}
 	return nil
 }
@@ -59,7 +61,13 @@ func calendarRequest(cmd *codecs.Command, job *codecs.Job, e Effect) *codecs.Cal
 		At: cmd.AcceptedAt}
 	switch {
 	case e.Kind == codecs.CalendarProbe:
+		answered := slices.ContainsFunc(job.Probes, func(p codecs.ProbeAnswer) bool { return p.TradespersonID == e.Arg })
+		if job.Status != codecs.StatusBooking || !job.Probing || answered {
+			return nil
+		}
 		req.TradespersonID = e.Arg
+	case e.Kind == codecs.CalendarReserve && (job.Status != codecs.StatusBooking || job.Probing):
+		return nil
 	case e.Kind == codecs.CalendarRelease && e.Arg != "":
 		tp, n, _ := strings.Cut(e.Arg, "/")
 		attempt, err := strconv.ParseInt(n, 10, 64)
@@ -79,15 +87,19 @@ func calendarRequest(cmd *codecs.Command, job *codecs.Job, e Effect) *codecs.Cal
 }
 
 // notifications tells the customer and the assigned tradesperson about a
-// scheduling outcome. Ids are "<kind>-<job>-v<version>-<role>": the same on
-// a re-send, so each recipient keeps one.
-func notifications(cmd *codecs.Command, job *codecs.Job, kind string) []Message {
+// scheduling outcome. Ids are "<kind>-<job>-v<version>-<role>", version
+// being the job's when it happened: the same on a re-send, so each
+// recipient keeps one.
+func notifications(cmd *codecs.Command, job *codecs.Job, kind, version string) []Message {
+	if version == "" {
+		version = itoa(job.Version)
+	}
 	msg := noticeText(job, kind)
 	var out []Message
 	add := func(role, id string) {
 		recipient := role + ":" + id
 		out = append(out, Message{To: ToNotify, Key: job.TenantID + "/" + recipient, Notification: &codecs.Notification{
-			ID: kind + "-" + job.ID + "-v" + itoa(job.Version) + "-" + role, Recipient: recipient, Kind: kind,
+			ID: kind + "-" + job.ID + "-v" + version + "-" + role, Recipient: recipient, Kind: kind,
 			JobID: job.ID, Message: msg, At: cmd.AcceptedAt}})
 	}
 	if job.CustomerID != "" {
@@ -160,7 +172,7 @@ func scheduleEffects(before, after *codecs.Job, cmd *codecs.Command) []Effect {
 		}
 	}
 	if kind := notice(before, after); kind != "" {
-		out = append(out, Effect{Kind: EffectNotify, To: ToNotify, Arg: kind})
+		out = append(out, Effect{Kind: EffectNotify, To: ToNotify, Arg: kind + "/" + itoa(after.Version)})
 	}
 	if !slices.Contains(terminal, before.Status) && slices.Contains(terminal, after.Status) && len(after.DependsOn) > 0 {
 		out = append(out, Effect{Kind: codecs.KindForgetDependencies, To: ToDependencies})

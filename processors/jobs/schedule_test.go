@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -67,7 +68,11 @@ func TestAcceptingABidReservesTheBiddersCalendar(t *testing.T) {
 	require.Len(t, reqs, 1)
 	assert.Equal(t, &codecs.CalendarRequest{Kind: codecs.CalendarReserve, TenantID: "acme", TradespersonID: "tp1", JobID: "j1",
 		Attempt: 1, Window: j.Window, DurationMinutes: 60, Location: j.Location, At: cmd.AcceptedAt}, reqs[0])
-	assert.Equal(t, []string{"0/untrack_open_job", "3/reserve"}, r.Job.Outbox, "the reserve is re-sent if the accept is redelivered")
+	assert.Equal(t, []string{"#1 2/job", "#1 5/track_dependencies", "#2 0/track_open_job", "#3 0/untrack_open_job", "#3 3/reserve"},
+		r.Job.Outbox, "the reserve is re-sent if the accept is redelivered")
+	again := Apply(r.Job, cmd, Env{})
+	assert.Same(t, r.Job, again.Job)
+	assert.Equal(t, r.Effects, again.Effects)
 }
 
 func TestAConfirmationBooksOnceAndNotifiesTheCustomerAndTheTradesperson(t *testing.T) {
@@ -76,7 +81,7 @@ func TestAConfirmationBooksOnceAndNotifiesTheCustomerAndTheTradesperson(t *testi
 	r := step(t, j, confirm)
 	assert.Equal(t, codecs.StatusBooked, r.Job.Status)
 	assert.Equal(t, &codecs.Appointment{Start: t0, End: t0.Add(time.Hour)}, r.Job.Appointment)
-	require.Equal(t, []Effect{{Kind: EffectNotify, To: ToNotify, Arg: "booked"}}, r.Effects)
+	require.Equal(t, []Effect{{Kind: EffectNotify, To: ToNotify, Arg: "booked/4"}}, r.Effects)
 	msgs := ScheduleMessages(confirm, r.Job, r.Effects[0])
 	require.Len(t, msgs, 2)
 	assert.Equal(t, "acme/customer:cust", msgs[0].Key)
@@ -88,7 +93,7 @@ func TestAConfirmationBooksOnceAndNotifiesTheCustomerAndTheTradesperson(t *testi
 	assert.Same(t, r.Job, again.Job, "a redelivered confirmation changes nothing")
 	assert.Equal(t, r.Effects, again.Effects, "and re-sends its effects (same notification ids)")
 	later := Apply(step(t, r.Job, statusCmd(4, codecs.StatusEnRoute)).Job, confirm, Env{})
-	assert.Empty(t, later.Effects, "an older repeat is a no-op by content")
+	assert.Equal(t, r.Effects, later.Effects, "an older repeat too: the notification ids name the version it happened in")
 	assert.Equal(t, codecs.StatusEnRoute, later.Job.Status)
 }
 
@@ -103,14 +108,20 @@ func TestAStaleConfirmationIsReleased(t *testing.T) {
 
 	cancelled := step(t, j, cancelCmd(4)).Job
 	r = Apply(cancelled, answerCmd(codecs.KindSlotConfirmed, "tp1", 1, slot(t0), ""), Env{})
-	assert.Empty(t, r.Effects, "the cancel's release (attempt 2) already covers attempt 1")
+	assert.Equal(t, []Effect{{Kind: codecs.CalendarRelease, To: ToCalendar, Arg: "tp1/1"}}, r.Effects,
+		"a confirmation after the cancel (a duplicate reserve placed again) is released too")
+
+	booked := step(t, j, answerCmd(codecs.KindSlotConfirmed, "tp1", 1, slot(t0), "")).Job
+	other := answerCmd(codecs.KindSlotConfirmed, "tp1", 1, slot(t0.Add(time.Hour)), "")
+	r = Apply(booked, other, Env{})
+	assert.Same(t, booked, r.Job, "a slot the job does not hold is not taken, even under an id seen before")
 }
 
 func TestARefusedBidderNeedsAttentionWithTheReason(t *testing.T) {
 	r := step(t, accepted(t), answerCmd(codecs.KindSlotRefused, "tp1", 1, nil, "calendar: every slot that fits the job is taken"))
 	assert.Equal(t, codecs.StatusNeedsAttention, r.Job.Status)
 	assert.Equal(t, "the tradesperson cannot take the job: tp1: calendar: every slot that fits the job is taken", *r.Job.AttentionReason)
-	assert.Equal(t, []Effect{{Kind: EffectNotify, To: ToNotify, Arg: "needs_attention"}}, r.Effects,
+	assert.Equal(t, []Effect{{Kind: EffectNotify, To: ToNotify, Arg: "needs_attention/4"}}, r.Effects,
 		"nothing to release: the calendar holds nothing for a refused attempt")
 	again := Apply(r.Job, answerCmd(codecs.KindSlotRefused, "tp1", 1, nil, "again"), Env{})
 	assert.Same(t, r.Job, again.Job, "a redelivered refusal changes nothing")
@@ -223,7 +234,7 @@ func TestAJobTellsItsDependentsWhenItsScheduleChanges(t *testing.T) {
 	r = step(t, r.Job, cancelCmd(4))
 	assert.Contains(t, r.Effects, Effect{Kind: codecs.KindDependencyUpdate, To: ToJob, Arg: "j9"})
 	assert.Contains(t, r.Effects, Effect{Kind: codecs.CalendarRelease, To: ToCalendar, Arg: "tp1/2"})
-	assert.Contains(t, r.Effects, Effect{Kind: EffectNotify, To: ToNotify, Arg: "cancelled"})
+	assert.Contains(t, r.Effects, Effect{Kind: EffectNotify, To: ToNotify, Arg: "cancelled/6"})
 }
 
 func TestARescheduledJobBooksAgainWithTheSameTradesperson(t *testing.T) {
@@ -237,7 +248,7 @@ func TestARescheduledJobBooksAgainWithTheSameTradesperson(t *testing.T) {
 	assert.Equal(t, codecs.CalendarReserve, reqs[0].Kind, "a later attempt moves the slot in one step")
 	assert.Equal(t, w, reqs[0].Window)
 	r = step(t, r.Job, answerCmd(codecs.KindSlotConfirmed, "tp1", 2, slot(w.EarliestStart), ""))
-	assert.Contains(t, r.Effects, Effect{Kind: EffectNotify, To: ToNotify, Arg: "rescheduled"})
+	assert.Contains(t, r.Effects, Effect{Kind: EffectNotify, To: ToNotify, Arg: "rescheduled/6"})
 }
 
 func TestARevokedSlotIsBookedAgain(t *testing.T) {
@@ -277,4 +288,42 @@ func TestACompletedJobGivesTheRestOfItsSlotBack(t *testing.T) {
 	require.Len(t, reqs, 1)
 	assert.Equal(t, codecs.CalendarRelease, reqs[0].Kind)
 	assert.Equal(t, codecs.DependencyBooked, DependencyStateOf(r.Job).State, "its dependents still start after its end")
+}
+
+func TestADependencyMovingPastAJobUnderWayNeedsAttention(t *testing.T) {
+	j := accepted(t, "d1")
+	j = step(t, j, depCmd("d1", codecs.DependencyBooked, t0.Add(time.Hour), 3)).Job
+	j = step(t, j, answerCmd(codecs.KindSlotConfirmed, "tp1", 1, slot(t0.Add(time.Hour)), "")).Job
+	j = step(t, j, statusCmd(5, codecs.StatusEnRoute)).Job
+	r := step(t, j, depCmd("d1", codecs.DependencyBooked, t0.Add(26*time.Hour), 4))
+	assert.Equal(t, codecs.StatusNeedsAttention, r.Job.Status)
+	assert.Equal(t, "dependency d1 moved after this job started", *r.Job.AttentionReason)
+	assert.Contains(t, r.Effects, Effect{Kind: codecs.CalendarRelease, To: ToCalendar, Arg: "tp1/2"})
+}
+
+func TestTheOutboxKeepsTheLastCommandsAndARedeliveryAfterOthersResendsItsEffects(t *testing.T) {
+	j := step(t, nil, postCmd(1)).Job
+	j.Mode = "auto"
+	matched := &codecs.Command{CommandID: "match-j1", TenantID: "acme", JobID: "j1", Kind: codecs.KindMatched, AcceptedAt: t0,
+		Source: codecs.SourceInternal, Candidates: []string{"a", "b"}}
+	first := step(t, j, matched)
+	// A command that changes the job lands after it (a subscribe redelivered
+	// before it, say): the matched command's probes are still re-sent.
+	sub := &codecs.Command{CommandID: "sub-j9-j1", TenantID: "acme", JobID: "j1", Kind: codecs.KindSubscribeDependent,
+		RelatedJobID: "j9", AcceptedAt: t0, Source: codecs.SourceInternal}
+	j = step(t, first.Job, sub).Job
+	again := Apply(j, matched, Env{})
+	assert.Same(t, j, again.Job)
+	assert.Equal(t, first.Effects, again.Effects)
+	reqs := calendarRequests(t, matched, again)
+	assert.Len(t, reqs, 2, "both probes again")
+	j = step(t, j, answerCmd(codecs.KindSlotProbed, "a", 1, slot(t0), "")).Job
+	assert.Len(t, calendarRequests(t, matched, Apply(j, matched, Env{})), 1, "a candidate that answered is not probed again")
+
+	for i := range OutboxKeep {
+		j = step(t, j, &codecs.Command{CommandID: fmt.Sprint("sub-x", i, "-j1"), TenantID: "acme", JobID: "j1",
+			Kind: codecs.KindSubscribeDependent, RelatedJobID: fmt.Sprint("x", i), AcceptedAt: t0, Source: codecs.SourceInternal}).Job
+	}
+	assert.False(t, sent(j.Outbox, "match-j1"), "only the last %d commands are kept", OutboxKeep)
+	assert.True(t, sent(j.Outbox, "sub-x7-j1"))
 }
