@@ -3,9 +3,11 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -46,10 +48,22 @@ func TestReplayFromEarliestReproducesTheJobViews(t *testing.T) {
 	}
 	last := in.waitJob(t, "acme", "j10", func(j *codecs.Job) bool { return j.LastRejection != nil }, "the last command applied")
 	require.NotNil(t, last)
-	before := map[string]string{}
-	for _, id := range ids {
-		before[id] = jobJSON(t, in, id)
+	// Internal records (matching, dependencies) may still be changing the
+	// views: take the snapshot once two reads 300 ms apart agree.
+	snapshot := func() map[string]string {
+		m := map[string]string{}
+		for _, id := range ids {
+			m[id] = jobJSON(t, in, id)
+		}
+		return m
 	}
+	var before map[string]string
+	eventually(t, 30e9, func() bool {
+		a := snapshot()
+		time.Sleep(300 * time.Millisecond)
+		before = snapshot()
+		return maps.Equal(a, before)
+	}, "the views settled")
 
 	args := []string{"replay", "--brokers", env.brokers, "--topic-prefix", env.prefix, "--group", "ingest,jobs"}
 	code, _, stderr := runCLI(t, args...)
