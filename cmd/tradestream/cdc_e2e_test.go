@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
@@ -91,16 +89,7 @@ func produceMurmur2(t *testing.T, brokers, topic string, recs []cdcRecord) {
 // tradesperson reads a tradesperson view; nil when it is not there.
 func (in *instance) tradesperson(t *testing.T, tenant, id string) *codecs.Tradesperson {
 	t.Helper()
-	resp, err := http.Get(in.url + "/v1/tenants/" + tenant + "/tradespeople/" + id)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusNotFound {
-		return nil
-	}
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	var tp codecs.Tradesperson
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&tp))
-	return &tp
+	return view[codecs.Tradesperson](t, in, tenant, "tradespeople/"+id)
 }
 
 func (in *instance) waitTradesperson(t *testing.T, tenant, id string, ok func(*codecs.Tradesperson) bool, what string) {

@@ -166,19 +166,25 @@ func (in *instance) send(t *testing.T, method, path string, body any, hdr ...str
 	return resp.StatusCode, out
 }
 
-// job reads a job view; nil when it is not there (404).
-func (in *instance) job(t *testing.T, tenant, id string) *codecs.Job {
+// view reads one entity of a tenant, path "<kind>/<id>"; nil on 404.
+func view[T any](t *testing.T, in *instance, tenant, path string) *T {
 	t.Helper()
-	resp, err := http.Get(in.url + "/v1/tenants/" + tenant + "/jobs/" + id)
+	resp, err := http.Get(in.url + "/v1/tenants/" + tenant + "/" + path)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusNotFound {
 		return nil
 	}
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	var j codecs.Job
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&j))
-	return &j
+	var v T
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&v))
+	return &v
+}
+
+// job reads a job view; nil when it is not there (404).
+func (in *instance) job(t *testing.T, tenant, id string) *codecs.Job {
+	t.Helper()
+	return view[codecs.Job](t, in, tenant, "jobs/"+id)
 }
 
 // waitJob waits until the job view satisfies ok.

@@ -137,15 +137,7 @@ func waitTP(t *testing.T, in *instance, tenant, id string) {
 
 func (in *instance) payment(t *testing.T, tenant, id string) *codecs.Payment {
 	t.Helper()
-	resp, err := http.Get(in.url + "/v1/tenants/" + tenant + "/payments/" + id)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusNotFound {
-		return nil
-	}
-	var p codecs.Payment
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&p))
-	return &p
+	return view[codecs.Payment](t, in, tenant, "payments/"+id)
 }
 
 func waitFor(in *instance, path string, within time.Duration) bool {
