@@ -173,6 +173,13 @@ func (c *Config) validate() error {
 
 func (c *Config) brokerList() []string { return splitList(c.Brokers) }
 
+// kafka is the topology config of the cluster flags: brokers, prefix,
+// partitions and the CDC topics.
+func (c *Config) kafka() topology.Config {
+	return topology.Config{Brokers: c.brokerList(), Partitions: int32(c.Partitions), Prefix: c.TopicPrefix,
+		CDCTopics: c.cdcTopicList()}
+}
+
 // cdcTopicList is --cdc-topics as a list; empty means the default topics.
 func (c *Config) cdcTopicList() []string { return splitList(c.CDCTopics) }
 

@@ -29,6 +29,9 @@ commands:
   simulate        load generator against any cluster
   topology        print the processor graph (--format text|mermaid)
   replay          reprocess processor groups from earliest or a time (--group, --from, --dry-run, --watch)
+  export TABLE    dump a group table as JSON lines {key, value} (--brokers, --registry)
+  dlq inspect     list dead letters with reason and source (--topic, --group, --since, --limit, --format)
+  dlq replay      re-send selected dead letters to their source topic (--dry-run)
   check schedule  verify the scheduling invariants on the calendar and jobs tables (--strict)
 
 Run "tradestream <command> -h" for its flags. Every flag also reads
@@ -101,6 +104,14 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return topologyCmd(ctx, rest, stdout)
 	case "replay":
 		return replayCmd(ctx, rest, stdout)
+	case "export":
+		return exportCmd(ctx, rest, stdout, stderr)
+	case "dlq":
+		s, r, err := sub()
+		if err != nil {
+			return err
+		}
+		return dlqCmd(ctx, s, r, stdout, stderr)
 	case "check":
 		s, r, err := sub()
 		if err != nil {
