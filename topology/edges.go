@@ -78,6 +78,13 @@ func (t *Table[T]) Persist() goka.Edge { return goka.Persist(t.GokaCodec()) }
 // Lookup declares a read of another group's table.
 func (t *Table[T]) Lookup() goka.Edge { return goka.Lookup(t.Topic, t.GokaCodec()) }
 
+// CachedLookup declares a read of another group's table through a decoding
+// cache of size records (codecs.Cached): for a table read far more often
+// than it changes. LookupKey's values are then shared: do not modify them.
+func (t *Table[T]) CachedLookup(size int) goka.Edge {
+	return goka.Lookup(t.Topic, codecs.NewCached(t.Codec, size))
+}
+
 // Get returns the current key's value in the group table, or nil. With a
 // decoding cache the value is shared: do not modify it.
 func (t *Table[T]) Get(ctx goka.Context) *T {

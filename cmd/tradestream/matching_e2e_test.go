@@ -72,3 +72,52 @@ func TestPostedJobsAreOfferedToTheNearestTradespeople(t *testing.T) {
 	require.NotNil(t, j3.AttentionReason)
 	assert.Contains(t, *j3.AttentionReason, "no tradesperson")
 }
+
+// TestABidJobIsNotOfferedToATradespersonBookedForItsWholeWindow books the
+// nearest plumber for a Monday morning with an auto job, then posts a bid
+// job for the same morning: only the plumber with a free slot hears of it,
+// while a job on Tuesday is offered to both again.
+func TestABidJobIsNotOfferedToATradespersonBookedForItsWholeWindow(t *testing.T) {
+	env := newTestEnv(t)
+	in := env.start(t, "a", t.TempDir())
+	base := "/v1/tenants/acme"
+	for _, tp := range []struct {
+		id  string
+		lat float64
+	}{{"nearer", 51.501}, {"near", 51.51}} {
+		st, body := in.post(t, base+"/tradespeople", map[string]any{"id": tp.id, "name": tp.id, "trades": []string{"plumber"},
+			"base": map[string]any{"lat": tp.lat, "lon": -0.12}, "radius_km": 20})
+		require.Equal(t, http.StatusAccepted, st, body)
+	}
+	waitTP(t, in, "acme", "near")
+	time.Sleep(100 * time.Millisecond) // index updates trail the profiles by one hop
+
+	morning := func(id string, day int, mode string) map[string]any {
+		b := jobBody(id, day) // 08:00–17:00
+		start := time.Date(2030, 1, day, 8, 0, 0, 0, time.UTC)
+		b["window"] = map[string]any{"earliest_start": start, "latest_end": start.Add(2 * time.Hour)}
+		b["duration_minutes"], b["mode"] = 120, mode
+		return b
+	}
+	st, _ := in.post(t, base+"/jobs", morning("busy", 7, "auto"))
+	require.Equal(t, http.StatusAccepted, st)
+	j := in.waitJob(t, "acme", "busy", func(j *codecs.Job) bool { return j.Status == codecs.StatusBooked }, "auto booked")
+	require.Equal(t, "nearer", *j.AssignedTradespersonID)
+	eventually(t, 10*time.Second, func() bool {
+		tp := view[struct {
+			Schedule []struct{ JobID string } `json:"schedule"`
+		}](t, in, "acme", "tradespeople/nearer")
+		return tp != nil && len(tp.Schedule) == 1
+	}, "the booking in nearer's schedule")
+	time.Sleep(100 * time.Millisecond) // matching's calendar lookup trails the calendar table
+
+	st, _ = in.post(t, base+"/jobs", morning("same-morning", 7, "bid"))
+	require.Equal(t, http.StatusAccepted, st)
+	j = in.waitJob(t, "acme", "same-morning", func(j *codecs.Job) bool { return len(j.OfferedTo) > 0 }, "matched")
+	assert.Equal(t, []string{"near"}, j.OfferedTo, "nearer has no free slot in 08:00–10:00 on Monday")
+
+	st, _ = in.post(t, base+"/jobs", morning("tuesday", 8, "bid"))
+	require.Equal(t, http.StatusAccepted, st)
+	j = in.waitJob(t, "acme", "tuesday", func(j *codecs.Job) bool { return len(j.OfferedTo) > 0 }, "matched")
+	assert.Equal(t, []string{"nearer", "near"}, j.OfferedTo, "on Tuesday both are free")
+}

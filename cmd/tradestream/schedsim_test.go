@@ -296,12 +296,22 @@ func (b *memBus) handleMatch(m memMsg) []busOut {
 		}
 	}
 	var ids []string
-	for _, c := range matching.Match(members, m.match) {
+	for _, c := range matching.Match(members, m.match, b.booked(tenant)) {
 		ids = append(ids, c.TradespersonID)
 	}
 	return []busOut{{busJobs, memMsg{key: m.key, cmd: &codecs.Command{CommandID: "match-" + m.match.JobID, TenantID: tenant,
 		JobID: m.match.JobID, Kind: codecs.KindMatched, AcceptedAt: m.match.PostedAt, Source: codecs.SourceInternal,
 		Candidates: ids}}}}
+}
+
+// booked reads the tenant's calendars as matching's lookup does.
+func (b *memBus) booked(tenant string) matching.Calendars {
+	return func(id string) []codecs.CalendarAppointment {
+		if c := b.cals[tenant+"/"+id]; c != nil {
+			return c.Appointments
+		}
+		return nil
+	}
 }
 
 // tables returns the calendars and jobs, as the checker reads them.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tradestream/tradestream/codecs"
+	"github.com/tradestream/tradestream/processors/internal/slot"
 )
 
 // Retention is how long an appointment stays in its calendar after it
@@ -85,7 +86,7 @@ func reserve(cal *codecs.Calendar, req *codecs.CalendarRequest) ([]*codecs.Comma
 	if reason := unavailable(cal); reason != "" {
 		return []*codecs.Command{refuse(cal, req, reason)}, true
 	}
-	start, err := ChooseSlot(cal.WorkingHours, cal.Appointments, requestOf(req))
+	start, err := slot.ChooseSlot(cal.WorkingHours, cal.Appointments, requestOf(req))
 	if err != nil {
 		return []*codecs.Command{refuse(cal, req, err.Error())}, true
 	}
@@ -104,7 +105,7 @@ func probe(cal *codecs.Calendar, req *codecs.CalendarRequest) *codecs.Command {
 		return cmd
 	}
 	others := slices.DeleteFunc(slices.Clone(cal.Appointments), func(a codecs.CalendarAppointment) bool { return a.JobID == req.JobID })
-	start, err := ChooseSlot(cal.WorkingHours, others, requestOf(req))
+	start, err := slot.ChooseSlot(cal.WorkingHours, others, requestOf(req))
 	if err != nil {
 		cmd.Reason = err.Error()
 		return cmd
@@ -113,8 +114,8 @@ func probe(cal *codecs.Calendar, req *codecs.CalendarRequest) *codecs.Command {
 	return cmd
 }
 
-func requestOf(req *codecs.CalendarRequest) Request {
-	return Request{Window: req.Window, NotBefore: req.NotBefore, Location: req.Location,
+func requestOf(req *codecs.CalendarRequest) slot.Request {
+	return slot.Request{Window: req.Window, NotBefore: req.NotBefore, Location: req.Location,
 		Duration: time.Duration(req.DurationMinutes) * time.Minute}
 }
 
@@ -182,7 +183,7 @@ func profile(cal *codecs.Calendar, req *codecs.CalendarRequest) ([]*codecs.Comma
 			return false // past appointments stay as they were
 		}
 		why := reason
-		if why == "" && !WithinHours(cal.WorkingHours, a.Start, a.End) {
+		if why == "" && !slot.WithinHours(cal.WorkingHours, a.Start, a.End) {
 			why = "calendar: the tradesperson's working hours changed"
 		}
 		if why != "" {

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tradestream/tradestream/codecs"
+	"github.com/tradestream/tradestream/processors/internal/slot"
 )
 
 var now = time.Date(2029, 12, 1, 0, 0, 0, 0, time.UTC)
@@ -103,7 +104,7 @@ func TestARefusalIsRememberedForRedeliveries(t *testing.T) {
 		reserveReq("j1", 1, at(0, "08:00"), at(0, "17:00"), 60))
 	require.Len(t, answers, 2)
 	assert.Equal(t, codecs.KindSlotRefused, answers[1].Kind)
-	assert.Equal(t, ErrCalendarFull.Error(), answers[1].Reason)
+	assert.Equal(t, slot.ErrCalendarFull.Error(), answers[1].Reason)
 	cal, _ = run(t, cal, releaseReq("big", 1))
 	_, again := Apply(cal, reserveReq("j1", 1, at(0, "08:00"), at(0, "17:00"), 60))
 	assert.Equal(t, answers[1:], again, "the same attempt gets the same answer even though a slot was freed")

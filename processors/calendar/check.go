@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tradestream/tradestream/codecs"
+	"github.com/tradestream/tradestream/processors/internal/slot"
 )
 
 // Violation kinds reported by Check.
@@ -90,7 +91,6 @@ func (r *Report) add(kind, tenant, tp, job, format string, args ...any) {
 }
 
 func (r *Report) checkCalendar(c *codecs.Calendar, jobs map[string]*codecs.Job, held map[string]bool) {
-	hours := weekOf(c.WorkingHours)
 	as := slices.Clone(c.Appointments)
 	slices.SortStableFunc(as, func(a, b codecs.CalendarAppointment) int { return a.Start.Compare(b.Start) })
 	for k, a := range as {
@@ -101,12 +101,12 @@ func (r *Report) checkCalendar(c *codecs.Calendar, jobs map[string]*codecs.Job, 
 		held[key] = true
 		if k > 0 {
 			prev := as[k-1]
-			if ready := prev.End.Add(Travel(prev.Location, a.Location)); a.Start.Before(ready) {
+			if ready := prev.End.Add(slot.Travel(prev.Location, a.Location)); a.Start.Before(ready) {
 				r.add(ViolationTravel, c.TenantID, c.TradespersonID, a.JobID, "starts %s, before %s (job %s ends %s, then travel)",
 					a.Start.Format(time.RFC3339), ready.Format(time.RFC3339), prev.JobID, prev.End.Format(time.RFC3339))
 			}
 		}
-		if !a.Start.Equal(CeilGrid(a.Start)) {
+		if !a.Start.Equal(slot.CeilGrid(a.Start)) {
 			r.add(ViolationGrid, c.TenantID, c.TradespersonID, a.JobID, "starts %s", a.Start.Format(time.RFC3339Nano))
 		}
 		if a.Start.Before(a.Window.EarliestStart) || a.End.After(a.Window.LatestEnd) || a.Start.Before(a.NotBefore) {
@@ -114,7 +114,7 @@ func (r *Report) checkCalendar(c *codecs.Calendar, jobs map[string]*codecs.Job, 
 				a.Start.Format(time.RFC3339), a.End.Format(time.RFC3339), a.Window.EarliestStart.Format(time.RFC3339),
 				a.Window.LatestEnd.Format(time.RFC3339), a.NotBefore.Format(time.RFC3339))
 		}
-		if !hours.within(a.Start, a.End) {
+		if !slot.WithinHours(c.WorkingHours, a.Start, a.End) {
 			r.add(ViolationHours, c.TenantID, c.TradespersonID, a.JobID, "slot %s–%s outside working hours",
 				a.Start.Format(time.RFC3339), a.End.Format(time.RFC3339))
 		}

@@ -23,7 +23,9 @@
 //
 // # Slots
 //
-// ChooseSlot is the rule: the earliest start on a five-minute grid inside
+// slot.ChooseSlot (processors/internal/slot, shared with matching, which
+// offers a job only to tradespeople whose calendar has room) is the rule:
+// the earliest start on a five-minute grid inside
 // the job's window, after its dependencies, inside one working-hours
 // interval, leaving geo.TravelTime from the appointment before and to the
 // appointment after. The first appointment of a day is not delayed by

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tradestream/tradestream/codecs"
 	"github.com/tradestream/tradestream/processors/internal/geo"
+	"github.com/tradestream/tradestream/processors/internal/slot"
 )
 
 // MaxOffers is how many tradespeople a posted job is offered to.
@@ -31,13 +32,19 @@ func Bayesian(count int64, average float64) float64 {
 	return (PriorWeight*PriorRating + float64(count)*average) / (PriorWeight + float64(count))
 }
 
+// Calendars gives a tradesperson's booked appointments (ordered by start,
+// as the calendar keeps them); nil for none.
+type Calendars func(tradespersonID string) []codecs.CalendarAppointment
+
 // Match returns up to MaxOffers members of a cell who can take the job:
-// active, the job within their radius of their base, and a working-hours
-// slot of the job's duration inside its window. They are ranked by distance,
-// then Bayesian rating (higher first), then id.
-func Match(members []codecs.CellMember, job *codecs.MatchRequest) []Candidate {
+// active, the job within their radius of their base, and a free slot of the
+// job's duration inside its window and their working hours — the slot the
+// calendar would book (slot.ChooseSlot) given the appointments booked
+// returns. They are ranked by distance, then Bayesian rating (higher
+// first), then id. booked may be nil: working hours alone then decide.
+func Match(members []codecs.CellMember, job *codecs.MatchRequest, booked Calendars) []Candidate {
 	out := make([]Candidate, 0, MaxOffers+1)
-	duration := time.Duration(job.DurationMinutes) * time.Minute
+	req := slot.Request{Window: job.Window, Duration: time.Duration(job.DurationMinutes) * time.Minute, Location: job.Location}
 	for i := range members {
 		m := &members[i]
 		if !m.Active {
@@ -49,9 +56,13 @@ func Match(members []codecs.CellMember, job *codecs.MatchRequest) []Candidate {
 		}
 		c := Candidate{TradespersonID: m.TradespersonID, DistanceKm: d, Bayesian: Bayesian(m.RatingCount, m.RatingAverage)}
 		if len(out) == MaxOffers && !better(c, out[MaxOffers-1]) {
-			continue // cheap reject before the slot check
+			continue // cheap reject before the slot search
 		}
-		if !HasSlot(m.WorkingHours, job.Window, duration) {
+		var appts []codecs.CalendarAppointment
+		if booked != nil {
+			appts = booked(m.TradespersonID)
+		}
+		if _, err := slot.ChooseSlot(m.WorkingHours, appts, req); err != nil {
 			continue
 		}
 		i := slices.IndexFunc(out, func(o Candidate) bool { return better(c, o) })
@@ -74,42 +85,4 @@ func better(a, b Candidate) bool {
 		return a.Bayesian > b.Bayesian
 	}
 	return a.TradespersonID < b.TradespersonID
-}
-
-// HasSlot reports whether some working-hours interval overlaps the window
-// by at least d.
-func HasSlot(hours []codecs.WorkingHours, w codecs.Window, d time.Duration) bool {
-	if w.LatestEnd.Sub(w.EarliestStart) < d {
-		return false
-	}
-	day := w.EarliestStart.UTC().Truncate(24 * time.Hour)
-	for ; day.Before(w.LatestEnd); day = day.Add(24 * time.Hour) {
-		wd := int32(day.Weekday())
-		for _, h := range hours {
-			if h.Weekday != wd {
-				continue
-			}
-			start, end := day.Add(clock(h.Start)), day.Add(clock(h.End))
-			if start.Before(w.EarliestStart) {
-				start = w.EarliestStart
-			}
-			if end.After(w.LatestEnd) {
-				end = w.LatestEnd
-			}
-			if end.Sub(start) >= d {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// clock parses "15:04" into the time since midnight; bad input is 0.
-func clock(s string) time.Duration {
-	if len(s) != 5 || s[2] != ':' {
-		return 0
-	}
-	h := int(s[0]-'0')*10 + int(s[1]-'0')
-	m := int(s[3]-'0')*10 + int(s[4]-'0')
-	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute
 }

@@ -55,7 +55,7 @@ func TestMatchRanksByDistanceThenBayesianRatingThenID(t *testing.T) {
 	inactive := member("inactive", 51.5, -0.1, 30, 0, 0)
 	inactive.Active = false
 	members = append(members, inactive)
-	assert.Equal(t, []string{"near-good", "near-a", "near-b", "far"}, ids(Match(members, j)))
+	assert.Equal(t, []string{"near-good", "near-a", "near-b", "far"}, ids(Match(members, j, nil)))
 }
 
 func TestMatchOffersAtMostFive(t *testing.T) {
@@ -63,17 +63,45 @@ func TestMatchOffersAtMostFive(t *testing.T) {
 	for i := range 12 {
 		members = append(members, member(fmt.Sprintf("tp%02d", i), 51.5+float64(i)*0.001, -0.1, 30, 0, 0))
 	}
-	got := Match(members, job(51.5, -0.1, monday.Add(9*time.Hour), 4, 60))
+	got := Match(members, job(51.5, -0.1, monday.Add(9*time.Hour), 4, 60), nil)
 	assert.Equal(t, []string{"tp00", "tp01", "tp02", "tp03", "tp04"}, ids(got))
 }
 
 func TestMatchNeedsAWorkingHoursSlotInTheWindow(t *testing.T) {
 	m := []codecs.CellMember{member("tp", 51.5, -0.1, 30, 0, 0)}
 	saturday := monday.Add(5 * 24 * time.Hour)
-	assert.Empty(t, Match(m, job(51.5, -0.1, saturday.Add(9*time.Hour), 6, 60)), "no work on Saturdays")
-	assert.Empty(t, Match(m, job(51.5, -0.1, monday.Add(17*time.Hour), 3, 90)), "17:00–20:00 leaves 60 min of work")
-	assert.Len(t, Match(m, job(51.5, -0.1, monday.Add(17*time.Hour), 3, 60)), 1)
-	assert.Len(t, Match(m, job(51.5, -0.1, saturday.Add(9*time.Hour), 3*24, 60)), 1, "a window over the weekend reaches Monday")
+	assert.Empty(t, Match(m, job(51.5, -0.1, saturday.Add(9*time.Hour), 6, 60), nil), "no work on Saturdays")
+	assert.Empty(t, Match(m, job(51.5, -0.1, monday.Add(17*time.Hour), 3, 90), nil), "17:00–20:00 leaves 60 min of work")
+	assert.Len(t, Match(m, job(51.5, -0.1, monday.Add(17*time.Hour), 3, 60), nil), 1)
+	assert.Len(t, Match(m, job(51.5, -0.1, saturday.Add(9*time.Hour), 3*24, 60), nil), 1, "a window over the weekend reaches Monday")
+}
+
+func TestMatchSkipsTradespeopleWhoseCalendarHasNoRoom(t *testing.T) {
+	members := []codecs.CellMember{member("busy", 51.5, -0.1, 30, 0, 0), member("partly", 51.5, -0.1, 30, 0, 0),
+		member("free", 51.51, -0.1, 30, 0, 0)}
+	here := codecs.GeoPoint{Lat: 51.5, Lon: -0.1}
+	booked := map[string][]codecs.CalendarAppointment{
+		// 09:00–13:00 taken: the 4-hour window of the job is full.
+		"busy": {{JobID: "other", Start: monday.Add(9 * time.Hour), End: monday.Add(13 * time.Hour), Location: here}},
+		// 09:00–12:00 taken, 12:00–13:00 free: the 60-minute job fits after it.
+		"partly": {{JobID: "other", Start: monday.Add(9 * time.Hour), End: monday.Add(12 * time.Hour), Location: here}},
+	}
+	calendars := func(id string) []codecs.CalendarAppointment { return booked[id] }
+	j := job(51.5, -0.1, monday.Add(9*time.Hour), 4, 60)
+	assert.Equal(t, []string{"partly", "free"}, ids(Match(members, j, calendars)))
+	assert.Equal(t, []string{"busy", "partly", "free"}, ids(Match(members, j, nil)), "without calendars only working hours count")
+}
+
+func TestMatchCountsTravelFromTheAppointmentBefore(t *testing.T) {
+	far := codecs.GeoPoint{Lat: 51.5 + 10/111.195, Lon: -0.1} // 10 km: 20 min of travel
+	calendars := func(string) []codecs.CalendarAppointment {
+		return []codecs.CalendarAppointment{{JobID: "other", Start: monday.Add(9 * time.Hour), End: monday.Add(11*time.Hour + 50*time.Minute), Location: far}}
+	}
+	m := []codecs.CellMember{member("tp", 51.5, -0.1, 30, 0, 0)}
+	// Window 09:00–13:00, 60 minutes: free at 11:50, here at 12:10, done 13:10 — too late.
+	assert.Empty(t, Match(m, job(51.5, -0.1, monday.Add(9*time.Hour), 4, 60), calendars))
+	// 50 minutes: 12:10–13:00 fits.
+	assert.Len(t, Match(m, job(51.5, -0.1, monday.Add(9*time.Hour), 4, 50), calendars), 1)
 }
 
 func TestBayesian(t *testing.T) {
@@ -125,16 +153,22 @@ func BenchmarkMatch100k(b *testing.B) {
 	cat := topologytest.Catalog(b)
 	data, err := cat.Matching.Codec.Encode(&codecs.MatchCell{Members: members})
 	require.NoError(b, err)
+	var (
+		calendars Calendars
+		lookups   int
+	)
 	run := func(name string, codec goka.Codec) {
 		b.Run(name, func(b *testing.B) {
 			defer b.ReportMetric(float64(len(data)), "bytes/cell")
 			defer b.ReportMetric(float64(len(members)), "members/cell")
+			lookups = 0
+			defer func() { b.ReportMetric(float64(lookups)/float64(b.N), "lookups/op") }()
 			for b.Loop() {
 				v, err := codec.Decode(data)
 				if err != nil {
 					b.Fatal(err)
 				}
-				if len(Match(v.(*codecs.MatchCell).Members, j)) != MaxOffers {
+				if len(Match(v.(*codecs.MatchCell).Members, j, calendars)) != MaxOffers {
 					b.Fatal("expected a full offer")
 				}
 			}
@@ -142,4 +176,30 @@ func BenchmarkMatch100k(b *testing.B) {
 	}
 	run("cold-decode+rank", cat.Matching.Codec)
 	run("cached-cell+rank", cat.Matching.GokaCodec())
+
+	// As in the processor: each looked-up calendar is decoded from the view
+	// (a week of appointments, two a day that leave room for the job),
+	// either every time (each calendar changed since it was last read) or
+	// through the lookup's decoding cache.
+	var week []codecs.CalendarAppointment
+	for d := range 5 {
+		week = append(week,
+			codecs.CalendarAppointment{JobID: "a", Start: monday.AddDate(0, 0, d).Add(8 * time.Hour), End: monday.AddDate(0, 0, d).Add(9 * time.Hour), Location: j.Location},
+			codecs.CalendarAppointment{JobID: "b", Start: monday.AddDate(0, 0, d).Add(12 * time.Hour), End: monday.AddDate(0, 0, d).Add(13 * time.Hour), Location: j.Location})
+	}
+	raw, err := cat.Calendars.Codec.Encode(&codecs.Calendar{TenantID: "acme", TradespersonID: "tp", WorkingHours: weekdays(), Appointments: week})
+	require.NoError(b, err)
+	withCalendars := func(name string, codec goka.Codec) {
+		calendars = func(string) []codecs.CalendarAppointment {
+			lookups++
+			v, err := codec.Decode(raw)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return v.(*codecs.Calendar).Appointments
+		}
+		run(name, cat.Matching.GokaCodec())
+	}
+	withCalendars("cached-cell+rank+calendar-decodes", cat.Calendars.Codec)
+	withCalendars("cached-cell+rank+cached-calendars", codecs.NewCached(cat.Calendars.Codec, CalendarCache))
 }

@@ -13,7 +13,11 @@
 // Cost: a profile change writes one record per covered cell and trade (about
 // 40 cells for a 20 km radius at 51°N, at most a few hundred at the 100 km
 // maximum). A match reads one cell: its members are filtered by exact
-// distance, activity and working hours, and the best MaxOffers kept.
+// distance, activity, and a free slot in the window, the working hours and
+// the calendar (a lookup of the calendar group's table, see calendars), and
+// the best MaxOffers kept. The calendar lookup keeps a copy of every
+// calendar in each matching instance (a goka view); only the few members
+// that could make the top five are looked up.
 package matching
 
 import (
@@ -31,10 +35,16 @@ func Define(cat *topology.Catalog) *goka.GroupGraph {
 	p := &processor{cat: cat}
 	return topology.DefineGroup(cat, cat.Matching,
 		cat.MatchEvents.Input(p.handle),
+		cat.Calendars.CachedLookup(CalendarCache),
 		cat.Notifications.Output(),
 		cat.JobCommands.Output(),
 	)
 }
+
+// CalendarCache is how many decoded calendars a matching processor keeps:
+// a match reads the calendars of the few members that could make the top
+// five, and a calendar changes far less often than it is read.
+const CalendarCache = 4096
 
 type processor struct{ cat *topology.Catalog }
 
@@ -50,8 +60,22 @@ func (p *processor) handle(ctx goka.Context, ev *codecs.MatchEvent) {
 		}
 	case codecs.MatchJob:
 		if ev.Job != nil {
-			p.offer(ctx, ev.TenantID, ev.Job, Match(cell.Members, ev.Job))
+			p.offer(ctx, ev.TenantID, ev.Job, Match(cell.Members, ev.Job, p.calendars(ctx, ev.TenantID)))
 		}
+	}
+}
+
+// calendars reads the tenant's calendars from the calendar group's table
+// (keyed "<tenant>/<tradesperson>"). The lookup trails the table by the
+// view's fetch interval: an appointment booked a moment ago may not be seen
+// yet, and then the offer goes out and the calendar refuses the booking —
+// the calendar, not matching, is what prevents a double booking.
+func (p *processor) calendars(ctx goka.Context, tenant string) Calendars {
+	return func(id string) []codecs.CalendarAppointment {
+		if cal := p.cat.Calendars.LookupKey(ctx, tenant+"/"+id); cal != nil {
+			return cal.Appointments
+		}
+		return nil
 	}
 }
 

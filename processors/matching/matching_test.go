@@ -44,3 +44,32 @@ func TestAPostedJobIsOfferedToItsCellsBestAndTheJobLearnsWho(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, []string{"tp1", "tp2"}, v.(*codecs.Command).Candidates)
 }
+
+func TestAJobIsNotOfferedToATradespersonWhoseCalendarIsFull(t *testing.T) {
+	cat := topologytest.Catalog(t)
+	tt := topologytest.Run(t, Define(cat))
+	notes := tt.NewQueueTracker(string(topology.NotificationsTopic))
+	key := "acme/plumber/515:-2"
+	for i, id := range []string{"tp1", "tp2"} {
+		m := member(id, 51.5+float64(i)*0.01, -0.12, 20, 0, 0)
+		tt.Consume(string(topology.MatchEventsTopic), key, &codecs.MatchEvent{Kind: codecs.MatchMember, TenantID: "acme",
+			TradespersonID: id, Seq: 1, Member: &m})
+	}
+	j := job(51.5, -0.12, monday.Add(9*time.Hour), 4, 60)
+	tt.SetTableValue(cat.Calendars.Topic, "acme/tp1", &codecs.Calendar{TenantID: "acme", TradespersonID: "tp1",
+		Appointments: []codecs.CalendarAppointment{{JobID: "other", Start: j.Window.EarliestStart, End: j.Window.LatestEnd, Location: j.Location}}})
+	tt.SetTableValue(cat.Calendars.Topic, "other-tenant/tp2", &codecs.Calendar{TenantID: "other-tenant", TradespersonID: "tp2",
+		Appointments: []codecs.CalendarAppointment{{JobID: "other", Start: j.Window.EarliestStart, End: j.Window.LatestEnd, Location: j.Location}}})
+	tt.Consume(string(topology.MatchEventsTopic), key, &codecs.MatchEvent{Kind: codecs.MatchJob, TenantID: "acme", Job: j})
+
+	var got []string
+	for {
+		k, _, ok := notes.Next()
+		if !ok {
+			break
+		}
+		got = append(got, k)
+	}
+	assert.Equal(t, []string{"acme/tradesperson:tp2"}, got,
+		"tp1 is booked for the whole window; another tenant's calendar of a tp2 does not count")
+}

@@ -1,4 +1,4 @@
-package calendar
+package slot
 
 import (
 	"testing"
@@ -7,33 +7,19 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/tradestream/tradestream/codecs"
+	"github.com/tradestream/tradestream/processors/internal/slot/slottest"
 )
 
-var monday = time.Date(2030, 1, 7, 0, 0, 0, 0, time.UTC)
-
-func at(day int, clock string) time.Time {
-	c, _ := time.Parse("15:04", clock)
-	return monday.AddDate(0, 0, day).Add(time.Duration(c.Hour())*time.Hour + time.Duration(c.Minute())*time.Minute)
-}
-
-func weekdays(start, end string) []codecs.WorkingHours {
-	var out []codecs.WorkingHours
-	for d := int32(1); d <= 5; d++ {
-		out = append(out, codecs.WorkingHours{Weekday: d, Start: start, End: end})
-	}
-	return out
-}
-
+// The fixtures, under the short names the tests use.
 var (
-	here   = codecs.GeoPoint{Lat: 51.5, Lon: -0.12}
-	tenKm  = codecs.GeoPoint{Lat: 51.5 + 10/111.195, Lon: -0.12} // 10 km north: 13 road km, 19.5 min → 20 min
-	farKm  = codecs.GeoPoint{Lat: 52.5, Lon: -0.12}              // 111 km: 144.6 road km, 216.8 min → 220 min
-	window = func(from, to time.Time) codecs.Window { return codecs.Window{EarliestStart: from, LatestEnd: to} }
+	at       = slottest.At
+	weekdays = slottest.Weekdays
+	here     = slottest.Here
+	tenKm    = slottest.TenKm
+	farKm    = slottest.FarKm
+	window   = slottest.Window
+	appt     = slottest.Appt
 )
-
-func appt(job string, start, end time.Time, loc codecs.GeoPoint) codecs.CalendarAppointment {
-	return codecs.CalendarAppointment{JobID: job, Start: start, End: end, Location: loc}
-}
 
 func TestTravelTimeBetweenTheFixturesIsWhatTheTestsAssume(t *testing.T) {
 	assert.Equal(t, time.Duration(0), Travel(here, here))
