@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lovoo/goka/tester"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -17,12 +18,7 @@ func TestAPostedJobIsOfferedToItsCellsBestAndTheJobLearnsWho(t *testing.T) {
 	tt := topologytest.Run(t, Define(cat))
 	notes := tt.NewQueueTracker(string(topology.NotificationsTopic))
 	toJobs := tt.NewQueueTracker(string(topology.JobCommandsTopic))
-	key := "acme/plumber/515:-2"
-	for i, id := range []string{"tp1", "tp2"} {
-		m := member(id, 51.5+float64(i)*0.01, -0.12, 20, 0, 0)
-		tt.Consume(string(topology.MatchEventsTopic), key, &codecs.MatchEvent{Kind: codecs.MatchMember, TenantID: "acme",
-			TradespersonID: id, Seq: 1, Member: &m})
-	}
+	key := registerTwo(tt)
 	ev := &codecs.MatchEvent{Kind: codecs.MatchJob, TenantID: "acme", Job: job(51.5, -0.12, monday.Add(9*time.Hour), 4, 60)}
 	tt.Consume(string(topology.MatchEventsTopic), key, ev)
 	tt.Consume(string(topology.MatchEventsTopic), key, ev) // redelivered
@@ -49,12 +45,7 @@ func TestAJobIsNotOfferedToATradespersonWhoseCalendarIsFull(t *testing.T) {
 	cat := topologytest.Catalog(t)
 	tt := topologytest.Run(t, Define(cat))
 	notes := tt.NewQueueTracker(string(topology.NotificationsTopic))
-	key := "acme/plumber/515:-2"
-	for i, id := range []string{"tp1", "tp2"} {
-		m := member(id, 51.5+float64(i)*0.01, -0.12, 20, 0, 0)
-		tt.Consume(string(topology.MatchEventsTopic), key, &codecs.MatchEvent{Kind: codecs.MatchMember, TenantID: "acme",
-			TradespersonID: id, Seq: 1, Member: &m})
-	}
+	key := registerTwo(tt)
 	j := job(51.5, -0.12, monday.Add(9*time.Hour), 4, 60)
 	tt.SetTableValue(cat.Calendars.Topic, "acme/tp1", &codecs.Calendar{TenantID: "acme", TradespersonID: "tp1",
 		Appointments: []codecs.CalendarAppointment{{JobID: "other", Start: j.Window.EarliestStart, End: j.Window.LatestEnd, Location: j.Location}}})
@@ -72,4 +63,16 @@ func TestAJobIsNotOfferedToATradespersonWhoseCalendarIsFull(t *testing.T) {
 	}
 	assert.Equal(t, []string{"acme/tradesperson:tp2"}, got,
 		"tp1 is booked for the whole window; another tenant's calendar of a tp2 does not count")
+}
+
+// registerTwo puts plumbers tp1 and tp2 (about 1 km further) into the cell
+// of 51.5,-0.12 and returns its key.
+func registerTwo(tt *tester.Tester) string {
+	key := "acme/plumber/515:-2"
+	for i, id := range []string{"tp1", "tp2"} {
+		m := member(id, 51.5+float64(i)*0.01, -0.12, 20, 0, 0)
+		tt.Consume(string(topology.MatchEventsTopic), key, &codecs.MatchEvent{Kind: codecs.MatchMember, TenantID: "acme",
+			TradespersonID: id, Seq: 1, Member: &m})
+	}
+	return key
 }
