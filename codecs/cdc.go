@@ -30,6 +30,25 @@ type CDCSource struct {
 	// Image is the row's last applied after-image of the mapped columns,
 	// to tell which columns an update changed without relying on `before`.
 	Image []CDCColumn `avro:"image"`
+	// Outbox holds the commands of the row's last changes that had any,
+	// oldest first: a crash may have stored the state but lost the
+	// commands, so a redelivered change sends its commands again.
+	Outbox []CDCSent `avro:"outbox"`
+}
+
+// CDCSent is one command a change event of the row was mapped to, as
+// written to the commands topic.
+type CDCSent struct {
+	// Position is the change's source position ("<position>/tombstone"
+	// for a tombstone that completed a delete).
+	Position string `avro:"position"`
+	// TenantID is the key the command was written under.
+	TenantID string `avro:"tenant_id"`
+	// EntityID and Kind say what the command is about without decoding it.
+	EntityID string `avro:"entity_id"`
+	Kind     string `avro:"kind"`
+	// Command is the encoded command (Confluent wire format).
+	Command []byte `avro:"command"`
 }
 
 // CDCColumn is one column value in canonical text form.

@@ -58,6 +58,10 @@ type Job struct {
 	// re-sent when such a command is redelivered: a crash may have stored
 	// the state but lost the messages.
 	Outbox []string `avro:"outbox" json:"-"`
+	// CDCMarks holds, per Debezium topic, the mark of the last CDC command
+	// applied to the job (Command.CDCMark): a CDC command at or before it
+	// is a repeat and has no effect.
+	CDCMarks []string `avro:"cdc_marks" json:"-"`
 
 	// Scheduling state (processors/jobs schedule.go).
 	//

@@ -116,6 +116,10 @@ type Tradesperson struct {
 	// Previous is the coverage before the last change, so that its index
 	// updates can be re-sent when the change is redelivered.
 	Previous *Coverage `avro:"previous" json:"-"`
+	// CDCMarks holds, per Debezium topic, the mark of the last CDC command
+	// applied to the profile (Command.CDCMark): a CDC command at or before
+	// it is a repeat and has no effect.
+	CDCMarks []string `avro:"cdc_marks" json:"-"`
 }
 
 // Coverage is what places a tradesperson in the matching index.

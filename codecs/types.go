@@ -68,6 +68,12 @@ type Command struct {
 	Dependency     *DependencyState `avro:"dependency"`
 	RelatedJobID   string           `avro:"related_job_id"`
 	DependsOn      []string         `avro:"depends_on"`
+
+	// CDCMark orders a command mapped from a Debezium change event:
+	// "<topic> <source position>/<index>" (processors/internal/cdcmark).
+	// The cdc group may send a command again after a crash; the owning
+	// group applies each mark at most once. Empty for other commands.
+	CDCMark string `avro:"cdc_mark"`
 }
 
 // Slot is a confirmed appointment slot.

@@ -54,6 +54,13 @@ func (s *Stream[T]) Emit(ctx goka.Context, key string, v *T, opts ...goka.Contex
 	s.metrics.emit(string(ctx.Group()), string(s.Topic))
 }
 
+// EmitEncoded writes a value already encoded with s.Avro (Marshal) under
+// key, as it is: a group that keeps what it wrote (an outbox) encodes once.
+func (s *Stream[T]) EmitEncoded(ctx goka.Context, key string, encoded []byte) {
+	ctx.Emit(s.Topic, key, encoded)
+	s.metrics.emit(string(ctx.Group()), string(s.Topic))
+}
+
 // Table is a group table with its one codec.
 type Table[T any] struct {
 	Group goka.Group

@@ -52,11 +52,19 @@ func (p *processor) handle(ctx goka.Context, value []byte) {
 		p.cat.DeadLetter(ctx, value, err)
 		return
 	}
+	for _, s := range res.Resend { // a redelivery: see outbox.go
+		p.cat.Commands.EmitEncoded(ctx, s.TenantID, s.Command)
+	}
 	if res.Outcome != Applied {
 		return
 	}
-	for _, c := range res.Commands {
-		p.cat.Commands.Emit(ctx, c.TenantID, c)
+	encoded, err := res.Remember(p.cat.Commands.Avro.Marshal)
+	if err != nil {
+		p.cat.DeadLetter(ctx, value, err)
+		return
+	}
+	for i, c := range res.Commands {
+		p.cat.Commands.EmitEncoded(ctx, c.TenantID, encoded[i])
 	}
 	res.Audit.Partition, res.Audit.Offset = ctx.Partition(), ctx.Offset()
 	p.cat.CDCAudit.Emit(ctx, res.Audit.Key, res.Audit)

@@ -37,9 +37,25 @@
 //
 //   - Duplicates. An event at or before the row's last applied position
 //     (see Position: PostgreSQL lsn; SQL Server commit_lsn, change_lsn,
-//     event_serial_no) has no effect: replays and connector restarts are
-//     harmless. Command ids derive from the topic, the entity and the source
-//     position, so a replay from scratch yields the same ids.
+//     event_serial_no) is not mapped or audited again: replays and
+//     connector restarts are harmless. Command ids derive from the topic,
+//     the entity and the source position, so a replay from scratch yields
+//     the same ids.
+//   - Crash safety. Goka writes the group table and the commands
+//     independently, so a crash can keep a change's state and lose its
+//     commands; the change is then redelivered as a duplicate. The row's
+//     state therefore keeps the encoded commands of its last OutboxKeep
+//     changes (outbox.go), and a duplicate writes the commands of its
+//     position again. Every command carries a mark, "<topic>
+//     <position>/<index>" (processors/internal/cdcmark), and the owning
+//     groups (jobs, tradespeople) remember the last mark they applied per
+//     topic and ignore a command at or before it: a command sent again has
+//     no second effect, whether or not the first one arrived. (The
+//     Idempotency-Key window of ingest is not used: it is per tenant and
+//     would outgrow a Kafka message.) Not covered: goka may commit a
+//     record's offset before that record's writes are acknowledged (a later
+//     record of the partition finished first), and such a record is not
+//     redelivered.
 //   - Create and update. c and r (snapshot) of a row the group does not
 //     know, and u of a row it never saw, are creates: the job is posted (and
 //     cancelled at once when the legacy row is cancelled). c, r and u of a

@@ -42,17 +42,26 @@ func change(t testing.TB, dec *Decoder, topic string, key, value []byte, headers
 }
 
 // runner applies records in order with one state per record key, like the
-// group table.
+// group table, and remembers the commands in the outbox as the group does.
 type runner struct {
 	m     *Mapper
 	reg   *codecs.MemoryRegistry
 	dec   *Decoder
+	cmds  *codecs.Avro[codecs.Command]
 	state map[string]*codecs.CDCState
 }
 
 func newRunner(m *Mapper) *runner {
 	reg := codecs.NewMemoryRegistry()
-	return &runner{m: m, reg: reg, dec: NewDecoder(reg), state: map[string]*codecs.CDCState{}}
+	schema, err := codecs.SchemaText("command")
+	if err != nil {
+		panic(err)
+	}
+	cmds, err := codecs.NewAvro[codecs.Command](reg, "tradestream.commands-value", schema)
+	if err != nil {
+		panic(err)
+	}
+	return &runner{m: m, reg: reg, dec: NewDecoder(reg), cmds: cmds, state: map[string]*codecs.CDCState{}}
 }
 
 func (r *runner) apply(t testing.TB, f fixture) (Result, error) {
@@ -68,6 +77,9 @@ func (r *runner) applyRecord(t testing.TB, topic string, key, value []byte, head
 	}
 	res, err := r.m.Apply(r.state[ch.Key], ch)
 	if err == nil && res.Outcome == Applied {
+		if _, err := res.Remember(r.cmds.Marshal); err != nil {
+			return res, err
+		}
 		r.state[ch.Key] = res.State
 	}
 	return res, err

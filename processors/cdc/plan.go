@@ -69,7 +69,7 @@ const (
 	// record are written.
 	Applied Outcome = iota
 	// Duplicate: the event is at or before the row's last applied
-	// position (a replay, a connector restart): no effect.
+	// position (a replay, a connector restart): no effect but Resend.
 	Duplicate
 	// Ignored: a tombstone after an applied delete, or of a row never seen.
 	Ignored
@@ -81,8 +81,14 @@ type Result struct {
 	Commands []*codecs.Command
 	// Audit is set when Applied; the caller fills Partition and Offset.
 	Audit *codecs.CDCAudit
-	// State is the new state of the record key when Applied.
+	// State is the new state of the record key when Applied; Remember
+	// adds the commands to its outbox.
 	State *codecs.CDCState
+	// Resend are the commands a redelivered change was mapped to, from the
+	// row's outbox (see outbox.go), to write again as they are.
+	Resend []codecs.CDCSent
+
+	topic, idPos string // for Remember
 }
 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
@@ -113,7 +119,7 @@ func (m *Mapper) Apply(st *codecs.CDCState, ch Change) (Result, error) {
 	}
 	prev := find(st, ch.Topic)
 	if prev != nil && pos <= prev.Position {
-		return Result{Outcome: Duplicate}, nil
+		return Result{Outcome: Duplicate, Resend: resend(prev.Outbox, pos)}, nil
 	}
 	p := plan{t: t, ch: ch, pos: pos, prev: prev, at: commitTime(ev)}
 	if ev.Op == OpDelete {
@@ -128,23 +134,31 @@ func (m *Mapper) Apply(st *codecs.CDCState, ch Change) (Result, error) {
 }
 
 // tombstone completes a delete the group did not see (compaction may have
-// removed it); after an applied delete it has no effect.
+// removed it); after an applied delete it has no effect, except that a
+// redelivered tombstone that completed the delete sends its commands again.
 func (m *Mapper) tombstone(st *codecs.CDCState, ch Change) (Result, error) {
 	prev := find(st, ch.Topic)
-	if prev == nil || prev.Deleted {
+	if prev == nil {
 		return Result{Outcome: Ignored}, nil
+	}
+	if prev.Deleted {
+		return Result{Outcome: Ignored, Resend: resend(prev.Outbox, tombstonePosition(prev.Position))}, nil
 	}
 	t := m.byName[prev.Mapping]
 	if t == nil {
 		return Result{}, fmt.Errorf("%w: tombstone of a row mapped by %q, which the mapping no longer has", ErrUnknownTable, prev.Mapping)
 	}
-	p := plan{t: t, ch: ch, pos: prev.Position, prev: prev, idPos: prev.Position + "/tombstone",
+	p := plan{t: t, ch: ch, pos: prev.Position, prev: prev, idPos: tombstonePosition(prev.Position),
 		at: ch.Timestamp.UTC().Truncate(time.Millisecond)}
 	if err := p.delete(); err != nil {
 		return Result{}, err
 	}
 	return p.result(st, OpTombstone), nil
 }
+
+// tombstonePosition is the position a tombstone's commands derive from:
+// after the row's last applied event, before the row's next one.
+func tombstonePosition(last string) string { return last + "/tombstone" }
 
 func (m *Mapper) match(s Source) *table {
 	for _, t := range m.tables {
@@ -186,6 +200,10 @@ func (p *plan) result(st *codecs.CDCState, op string) Result {
 	if st != nil {
 		next.Sources = slices.DeleteFunc(slices.Clone(st.Sources), func(s codecs.CDCSource) bool { return s.Topic == p.ch.Topic })
 	}
+	p.next.Outbox = []codecs.CDCSent{}
+	if p.prev != nil && p.prev.Outbox != nil {
+		p.next.Outbox = p.prev.Outbox
+	}
 	next.Sources = append(next.Sources, p.next)
 	a := &codecs.CDCAudit{Topic: p.ch.Topic, Mapping: p.t.Name, Op: op, Effective: p.effective,
 		Key: p.next.TenantID + "/" + p.next.EntityID, Position: p.pos,
@@ -204,5 +222,5 @@ func (p *plan) result(st *codecs.CDCState, op string) Result {
 		a.CommandIDs = append(a.CommandIDs, c.CommandID)
 		a.Kinds = append(a.Kinds, c.Kind)
 	}
-	return Result{Outcome: Applied, Commands: p.cmds, Audit: a, State: next}
+	return Result{Outcome: Applied, Commands: p.cmds, Audit: a, State: next, topic: p.ch.Topic, idPos: p.idPosition()}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tradestream/tradestream/codecs"
+	"github.com/tradestream/tradestream/processors/internal/cdcmark"
 )
 
 // plan is the mapping of one change under way.
@@ -130,6 +131,14 @@ func (p *plan) delete() error {
 	return nil
 }
 
+// idPosition is the position the change's command ids and marks derive from.
+func (p *plan) idPosition() string {
+	if p.idPos != "" {
+		return p.idPos
+	}
+	return p.pos
+}
+
 // identity returns the row's tenant and entity id, falling back to the
 // state and then to the record key.
 func (p *plan) identity(vals cells, key Row) (tenant, id string, err error) {
@@ -161,16 +170,13 @@ func (p *plan) identity(vals cells, key Row) (tenant, id string, err error) {
 // emit appends the commands of the rules that apply.
 func (p *plan) emit(eff, tenant, id string, vals, before cells, renamed bool) error {
 	p.effective = eff
-	pos := p.idPos
-	if pos == "" {
-		pos = p.pos
-	}
+	pos := p.idPosition()
 	for _, r := range p.t.rules {
 		if !r.applies(eff, vals, before, renamed) {
 			continue
 		}
 		cmd := &codecs.Command{CommandID: commandID(p.ch.Topic, tenant+"/"+id, pos, len(p.cmds)), TenantID: tenant,
-			Kind: r.Kind, AcceptedAt: p.at, Source: codecs.SourceCDC}
+			Kind: r.Kind, AcceptedAt: p.at, Source: codecs.SourceCDC, CDCMark: cdcmark.Of(p.ch.Topic, pos, len(p.cmds))}
 		p.t.entity(cmd, id)
 		payload := r.payload.alloc(cmd)
 		for _, f := range r.fields {

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/tradestream/tradestream/codecs"
+	"github.com/tradestream/tradestream/processors/internal/cdcmark"
 )
 
 // Rejection codes.
@@ -84,7 +85,8 @@ type Result struct {
 
 // Apply applies cmd to job (nil when the job does not exist yet). Apply
 // never modifies its arguments. A client command whose sequence number is
-// not above the job's is a redelivery: the job is returned unchanged.
+// not above the job's is a redelivery: the job is returned unchanged; so is
+// a CDC command whose mark the job has applied (processors/internal/cdcmark).
 func Apply(job *codecs.Job, cmd *codecs.Command, env Env) Result {
 	internal := cmd.Source == codecs.SourceInternal
 	if job != nil && (!internal && cmd.Seq <= job.Seq || internal && sent(job.Outbox, outboxKey(cmd)) && !unwantedSlot(job, cmd)) {
@@ -92,6 +94,12 @@ func Apply(job *codecs.Job, cmd *codecs.Command, env Env) Result {
 		// receivers are idempotent) in case a crash kept the state but lost
 		// the messages; see outbox.go.
 		return Result{Job: job, Effects: replay(job.Outbox, outboxKey(cmd))}
+	}
+	if job != nil && cmd.Source == codecs.SourceCDC && cdcmark.Seen(job.CDCMarks, cmd.CDCMark) {
+		// The cdc group sent the command again (its outbox, after a crash)
+		// as a new record: its mark was applied, and its effects were sent
+		// then (this group's own redelivery re-sends them by Seq).
+		return Result{Job: job}
 	}
 	if job == nil && cmd.Kind != codecs.KindPostJob {
 		if internal {
@@ -150,6 +158,9 @@ func Apply(job *codecs.Job, cmd *codecs.Command, env Env) Result {
 	next.Outbox = record(next.Outbox, outboxKey(cmd), eff)
 	if !internal {
 		next.Seq = cmd.Seq
+	}
+	if cmd.Source == codecs.SourceCDC {
+		next.CDCMarks = cdcmark.Note(next.CDCMarks, cmd.CDCMark)
 	}
 	if cmd.Kind == codecs.KindDependencyCycle {
 		rej = next.LastRejection // the post is refused after the fact

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tradestream/tradestream/codecs"
+	"github.com/tradestream/tradestream/processors/internal/cdcmark"
 )
 
 var t0 = time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
@@ -141,4 +142,50 @@ func TestJobCannotDependOnItself(t *testing.T) {
 	assert.Nil(t, j)
 	require.NotNil(t, rej)
 	assert.Equal(t, CodeInvalid, rej.Code)
+}
+
+// cdc makes cmd a CDC command with a mark: the cdc group may send it again
+// as a new record (a new, higher Seq).
+func cdc(cmd *codecs.Command, position string, index int) *codecs.Command {
+	cmd.Source, cmd.CDCMark = codecs.SourceCDC, cdcmark.Of("legacy.marketplace.dbo.jobs", position, index)
+	return cmd
+}
+
+func TestACDCCommandSentAgainHasNoSecondEffect(t *testing.T) {
+	j := Apply(nil, cdc(postCmd(1), "sqlserver:1", 0), Env{}).Job
+	require.NotNil(t, j)
+	assert.Equal(t, []string{"legacy.marketplace.dbo.jobs sqlserver:1/0000"}, j.CDCMarks)
+	r := Apply(j, cdc(postCmd(5), "sqlserver:1", 0), Env{})
+	assert.Nil(t, r.Rejection, "a repeat of the post is not a conflict")
+	assert.Same(t, j, r.Job)
+	assert.Empty(t, r.Effects)
+
+	res := Apply(j, cdc(rescheduleCmd(6), "sqlserver:2", 0), Env{})
+	require.Nil(t, res.Rejection)
+	moved := res.Job
+	assert.Equal(t, int64(2), moved.Version)
+	for _, again := range []*codecs.Command{cdc(rescheduleCmd(9), "sqlserver:2", 0), cdc(postCmd(10), "sqlserver:1", 0)} {
+		r = Apply(moved, again, Env{})
+		assert.Same(t, moved, r.Job, "%s sent again after a later change", again.Kind)
+		assert.Nil(t, r.Rejection)
+	}
+	cancelled := Apply(moved, cdc(cancelCmd(11), "sqlserver:2", 1), Env{}).Job
+	require.Equal(t, codecs.StatusCancelled, cancelled.Status, "the next command of the same change applies")
+	r = Apply(cancelled, cdc(cancelCmd(12), "sqlserver:2", 1), Env{})
+	assert.Nil(t, r.Rejection, "not an invalid transition: a repeat")
+	assert.Same(t, cancelled, r.Job)
+
+	// The same mark from another source topic is another command; HTTP
+	// commands are not marked and keep their marks.
+	other := cdc(cancelCmd(13), "sqlserver:2", 1)
+	other.CDCMark = cdcmark.Of("crm.dbo.jobs", "sqlserver:2", 1)
+	assert.NotNil(t, Apply(cancelled, other, Env{}).Rejection, "applied (and refused: the job is cancelled)")
+	http := Apply(moved, cancelCmd(14), Env{}).Job
+	assert.Equal(t, moved.CDCMarks, http.CDCMarks)
+}
+
+func rescheduleCmd(seq int64) *codecs.Command {
+	return &codecs.Command{CommandID: "c-reschedule", TenantID: "acme", JobID: "j1", Kind: codecs.KindRescheduleJob,
+		AcceptedAt: t0.Add(2 * time.Minute), Seq: seq, RescheduleJob: &codecs.RescheduleJob{
+			Window: codecs.Window{EarliestStart: t0.Add(24 * time.Hour), LatestEnd: t0.Add(32 * time.Hour)}}}
 }

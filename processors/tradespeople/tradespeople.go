@@ -9,6 +9,7 @@ import (
 	"github.com/lovoo/goka"
 
 	"github.com/tradestream/tradestream/codecs"
+	"github.com/tradestream/tradestream/processors/internal/cdcmark"
 	"github.com/tradestream/tradestream/topology"
 )
 
@@ -84,10 +85,15 @@ func DefaultWorkingHours() []codecs.WorkingHours {
 
 // Apply returns the new profile (nil: nothing to store) and whether the key
 // is to be deleted. A command at or below the profile's sequence number is
-// a redelivery and changes nothing; the rating is kept across updates.
+// a redelivery and changes nothing, and so is a CDC command whose mark the
+// profile has applied (the cdc group may send one again after a crash, see
+// processors/internal/cdcmark); the rating is kept across updates.
 func Apply(cur *codecs.Tradesperson, cmd *codecs.Command) (*codecs.Tradesperson, bool) {
 	u := cmd.UpsertTradesperson
 	if u == nil || (cur != nil && cmd.Seq <= cur.Seq) {
+		return nil, false
+	}
+	if cur != nil && cmd.Source == codecs.SourceCDC && cdcmark.Seen(cur.CDCMarks, cmd.CDCMark) {
 		return nil, false
 	}
 	if u.Removed {
@@ -101,6 +107,15 @@ func Apply(cur *codecs.Tradesperson, cmd *codecs.Command) (*codecs.Tradesperson,
 	}
 	if tp.Trades == nil {
 		tp.Trades = []string{}
+	}
+	if cmd.Source == codecs.SourceCDC {
+		var marks []string
+		if cur != nil {
+			marks = cur.CDCMarks
+		}
+		tp.CDCMarks = cdcmark.Note(marks, cmd.CDCMark)
+	} else if cur != nil {
+		tp.CDCMarks = cur.CDCMarks
 	}
 	if cur != nil {
 		tp.CreatedAt, tp.Rating = cur.CreatedAt, cur.Rating

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tradestream/tradestream/codecs"
+	"github.com/tradestream/tradestream/processors/internal/cdcmark"
 )
 
 var t0 = time.Date(2030, 1, 7, 9, 0, 0, 0, time.UTC)
@@ -71,4 +72,28 @@ func TestPreviousCoverageIsKeptForRedelivery(t *testing.T) {
 	require.NotNil(t, prev)
 	assert.Equal(t, first.Base, prev.Base)
 	assert.Equal(t, first.Trades, prev.Trades)
+}
+
+func TestACDCUpsertSentAgainHasNoSecondEffect(t *testing.T) {
+	cdc := func(seq int64, removed bool, position string) *codecs.Command {
+		c := upsert(seq, removed)
+		c.Source, c.CDCMark = codecs.SourceCDC, cdcmark.Of("legacy.public.tradespeople", position, 0)
+		return c
+	}
+	tp, _ := Apply(nil, cdc(1, false, "pg:1"))
+	require.NotNil(t, tp)
+	again, del := Apply(tp, cdc(7, false, "pg:1"))
+	assert.Nil(t, again, "sent again by the cdc group with a new seq: no effect")
+	assert.False(t, del)
+	next, _ := Apply(tp, cdc(8, false, "pg:2"))
+	require.NotNil(t, next)
+	assert.Equal(t, []string{"legacy.public.tradespeople pg:2/0000"}, next.CDCMarks)
+	stale, _ := Apply(next, cdc(9, false, "pg:1"))
+	assert.Nil(t, stale, "an older change sent again")
+	http, _ := Apply(next, upsert(10, false))
+	assert.Equal(t, next.CDCMarks, http.CDCMarks, "an API update keeps the marks")
+	_, del = Apply(http, cdc(11, true, "pg:2"))
+	assert.False(t, del, "a removal sent again after a later update of the same source: no effect")
+	_, del = Apply(http, cdc(12, true, "pg:3"))
+	assert.True(t, del)
 }
