@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -49,6 +50,9 @@ type Options struct {
 	// Metrics is where the API registers its request metrics and what
 	// GET /metrics serves. Default: a registry of its own.
 	Metrics *prometheus.Registry
+	// Dashboard are the dashboard's sources; nil: the page at / shows that
+	// this server has no feeds.
+	Dashboard *DashboardSources
 }
 
 // Server is the HTTP API.
@@ -61,6 +65,10 @@ type Server struct {
 	draining atomic.Bool
 	mux      *http.ServeMux
 	metrics  *httpMetrics
+	dash     *dashboard
+	// stopping is closed by Drain: streams end.
+	stopping  chan struct{}
+	drainOnce sync.Once
 }
 
 // NewServer returns the API over views, writing commands with emitter.
@@ -78,7 +86,11 @@ func NewServer(emitter Emitter, views Views, opts Options) *Server {
 		opts.Metrics = prometheus.NewRegistry()
 	}
 	s := &Server{emitter: emitter, views: views, opts: opts, log: opts.Logger,
-		idem: newIdempotencyCache(24*time.Hour, 100_000), mux: http.NewServeMux(), metrics: newHTTPMetrics(opts.Metrics)}
+		idem: newIdempotencyCache(24*time.Hour, 100_000), mux: http.NewServeMux(), metrics: newHTTPMetrics(opts.Metrics),
+		stopping: make(chan struct{})}
+	if opts.Dashboard != nil {
+		s.dash = newDashboard(*opts.Dashboard)
+	}
 	s.routes()
 	return s
 }
@@ -111,6 +123,7 @@ func (s *Server) routes() {
 	s.tenant("GET /v1/tenants/{tenant}/payments/{payment}", s.getPayment)
 	s.tenant("GET /v1/tenants/{tenant}/tradespeople/{id}/notifications", s.notificationsOf("tradesperson"))
 	s.tenant("GET /v1/tenants/{tenant}/customers/{id}/notifications", s.notificationsOf("customer"))
+	s.dashboardRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { writeError(w, errNotFound) })
 }
 
@@ -147,9 +160,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
-// Drain makes the server refuse new writes (503) and report not ready, so
-// that in-flight commands finish before shutdown.
-func (s *Server) Drain() { s.draining.Store(true) }
+// Drain makes the server refuse new writes (503), report not ready and end
+// its event streams, so that in-flight commands finish before shutdown.
+func (s *Server) Drain() {
+	s.draining.Store(true)
+	s.drainOnce.Do(func() { close(s.stopping) })
+}
 
 // accepted is the body of a 202.
 type accepted struct {

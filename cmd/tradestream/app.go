@@ -136,12 +136,15 @@ func newApp(cfg *Config, cat *topology.Catalog, log *slog.Logger) (*app, error) 
 	viewOpts := []goka.ViewOption{goka.WithViewStorageBuilder(storage.DefaultBuilder(filepath.Join(dir, "views"))),
 		goka.WithViewLogger(glog), goka.WithViewAutoReconnect()}
 	var views state.Views
-	if views.Jobs, err = addView(a, cat.Jobs, viewOpts); err != nil {
+	jobsView, err := addView(a, cat.Jobs, viewOpts)
+	if err != nil {
 		return nil, err
 	}
-	if views.Tradespeople, err = addView(a, cat.Tradespeople, viewOpts); err != nil {
+	peopleView, err := addView(a, cat.Tradespeople, viewOpts)
+	if err != nil {
 		return nil, err
 	}
+	views.Jobs, views.Tradespeople = jobsView, peopleView
 	if views.Payments, err = addView(a, cat.Payments, viewOpts); err != nil {
 		return nil, err
 	}
@@ -151,15 +154,17 @@ func newApp(cfg *Config, cat *topology.Catalog, log *slog.Logger) (*app, error) 
 	if views.Notifications, err = addView(a, cat.NotificationLists, viewOpts); err != nil {
 		return nil, err
 	}
-	if views.Calendars, err = addView(a, cat.Calendars, viewOpts); err != nil {
+	calendarsView, err := addView(a, cat.Calendars, viewOpts)
+	if err != nil {
 		return nil, err
 	}
+	views.Calendars = calendarsView
 	a.emitter, err = state.NewKafkaEmitter(cat, goka.WithEmitterLogger(glog))
 	if err != nil {
 		return nil, err
 	}
 	a.server = state.NewServer(a.emitter, views, state.Options{Keys: keys, Ready: a.recovered, Logger: log,
-		Metrics: cat.Metrics.Registry})
+		Metrics: cat.Metrics.Registry, Dashboard: a.dashboardSources(jobsView, peopleView, calendarsView)})
 	registerMetrics(a)
 	a.httpLn, err = net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {

@@ -46,7 +46,8 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	cfg.Brokers, cfg.Registry = strings.Join(emb.brokers(), ","), emb.registryURL()
 	return serve(ctx, cfg, log, func(a *app) {
 		fmt.Fprintf(stdout, "Tradestream demo is ready.\n  HTTP API:        http://%s\n  Kafka broker:    %s\n  Schema Registry: %s\n  State:           %s\n"+
-			"Try:\n  curl -s -XPOST http://%[1]s/v1/tenants/acme/jobs -H 'Content-Type: application/json' -d @- <<'JSON'\n%s\nJSON\n"+
+			"  Dashboard:       http://%[1]s/ (the simulator's tenant is tenant-1)\n"+
+			"Try:\n  curl -s -XPOST http://%[1]s/v1/tenants/acme/jobs -H 'Content-Type: application/json' -d @- <<'JSON'\n%[5]s\nJSON\n"+
 			"  curl -s http://%[1]s/v1/tenants/acme/jobs/job-1\nCtrl-C stops.\n",
 			a.addr(), cfg.Brokers, cfg.Registry, cfg.StateDir, exampleJob)
 	})

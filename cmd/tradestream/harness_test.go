@@ -80,7 +80,13 @@ func (e *testEnv) start(t *testing.T, name, stateDir string) *instance {
 // to logs, when not nil.
 func (e *testEnv) startLogging(t *testing.T, name, stateDir string, logs io.Writer) *instance {
 	t.Helper()
-	cfg := e.config(t, name, stateDir)
+	return e.startConfig(t, e.config(t, name, stateDir), logs)
+}
+
+// startConfig is start with a config of the test's own (see config).
+func (e *testEnv) startConfig(t *testing.T, cfg *Config, logs io.Writer) *instance {
+	t.Helper()
+	name := cfg.InstanceID
 	out := io.Discard
 	if testing.Verbose() {
 		out = os.Stderr

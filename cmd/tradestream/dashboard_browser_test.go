@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tradestream/tradestream/codecs"
+)
+
+// chromium finds a headless-capable Chromium: TRADESTREAM_CHROMIUM, or
+// chromium / chromium-browser / google-chrome on the PATH. Without one the
+// test is skipped, except in CI (CI=true), where that is a failure.
+func chromium(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("TRADESTREAM_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("no Chromium found (CI=true): install Debian's chromium (.ci/run does) or set TRADESTREAM_CHROMIUM")
+	}
+	t.Skip("no Chromium found: install Debian's chromium or set TRADESTREAM_CHROMIUM to run the browser tests")
+	return ""
+}
+
+// artifactsDir is where browser tests leave screenshots:
+// TRADESTREAM_ARTIFACTS, or tradestream-artifacts in the temp directory.
+func artifactsDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("TRADESTREAM_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "tradestream-artifacts")
+	}
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	return dir
+}
+
+// browser is one headless Chromium tab driven by a test.
+type browser struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+func newBrowser(t *testing.T, width, height int) *browser {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium(t)), chromedp.NoSandbox,
+		chromedp.Flag("disable-gpu", true), chromedp.WindowSize(width, height))
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	// The first action starts the browser; it lives as long as ctx.
+	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), int64(height))))
+	return &browser{t: t, ctx: ctx}
+}
+
+// do runs actions, each within a minute.
+func (b *browser) do(actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, time.Minute)
+	defer cancel()
+	require.NoError(b.t, chromedp.Do(ctx, actions...))
+}
+
+// eval evaluates a JavaScript expression.
+func eval[T any](b *browser, expr string) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, time.Minute)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	require.NoError(b.t, err, expr)
+	return v
+}
+
+// wait waits until the JavaScript expression is true.
+func (b *browser) wait(expr, what string) {
+	b.t.Helper()
+	eventually(b.t, 90*time.Second, func() bool { return eval[bool](b, "!!("+expr+")") }, "page: %s (%s)", what, expr)
+}
+
+// screenshot saves the whole page as a PNG and logs its path.
+func (b *browser) screenshot(name string) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, time.Minute)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	require.NoError(b.t, err)
+	path := filepath.Join(artifactsDir(b.t), name)
+	require.NoError(b.t, os.WriteFile(path, png, 0o644))
+	b.t.Logf("screenshot: %s", path)
+	return path
+}
+
+// authed sends a request with a bearer key and decodes the JSON answer.
+func authed(t *testing.T, in *instance, key, method, path string, body any) (int, map[string]any) {
+	t.Helper()
+	return in.send(t, method, path, body, "Authorization", "Bearer "+key)
+}
+
+// bookJob registers a tradesperson of a trade the simulator never uses and
+// posts auto jobs for them until one is booked (the first may reach
+// matching before the profile does).
+func bookJob(t *testing.T, in *instance, tenant, key string) string {
+	t.Helper()
+	base := "/v1/tenants/" + tenant
+	st, out := authed(t, in, key, "POST", base+"/tradespeople", map[string]any{"id": "dash-tp", "name": "Dana Roofer",
+		"trades": []string{"roofer"}, "base": map[string]any{"lat": 51.46, "lon": -0.2}, "radius_km": 30})
+	require.Equal(t, http.StatusAccepted, st, out)
+	for try := 0; try < 20; try++ {
+		id := fmt.Sprintf("dash-job-%d", try)
+		body := jobBody(id, 7)
+		body["trade"], body["mode"], body["title"] = "roofer", "auto", "Fix the roof"
+		st, out := authed(t, in, key, "POST", base+"/jobs", body)
+		require.Equal(t, http.StatusAccepted, st, out)
+		var status string
+		eventually(t, 30*time.Second, func() bool {
+			st, j := authed(t, in, key, "GET", base+"/jobs/"+id, nil)
+			status, _ = j["status"].(string)
+			return st == http.StatusOK && (status == codecs.StatusBooked || status == codecs.StatusNeedsAttention)
+		}, "job %s booked or needing attention", id)
+		if status == codecs.StatusBooked {
+			return id
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatal("no auto job got booked")
+	return ""
+}
+
+// TestDashboardInABrowserShowsTheSimulatedMarketplaceLive runs an instance
+// with API keys and the simulator (as `tradestream demo --simulate` does),
+// opens the dashboard in headless Chromium, signs in with a wrong key, a key
+// of another tenant and the right key, watches the counters move, opens a
+// job with the keyboard and watches its status change, saves screenshots,
+// and checks the page at phone width.
+func TestDashboardInABrowserShowsTheSimulatedMarketplaceLive(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts an instance and a browser")
+	}
+	b := newBrowser(t, 1280, 800)
+	env := newTestEnv(t)
+	keys := filepath.Join(t.TempDir(), "keys.json")
+	keysJSON, _ := json.Marshal([]map[string]string{{"key": "key-t1", "tenant": "tenant-1", "role": "admin"},
+		{"key": "key-other", "tenant": "other", "role": "service"}})
+	require.NoError(t, os.WriteFile(keys, keysJSON, 0o600))
+	cfg := env.config(t, "dash", t.TempDir())
+	cfg.APIKeys, cfg.Simulate, cfg.Mix, cfg.Tenants, cfg.Tradespeople, cfg.Seed = keys, 20, mixMarketplace, 1, 12, 7
+	in := env.startConfig(t, cfg, nil)
+	job := bookJob(t, in, "tenant-1", "key-t1")
+
+	// The page is public. The key field has the focus (the tenant came in
+	// the URL); Tab goes on to the button, Shift+Tab back past the tenant
+	// to the skip link.
+	b.do(chromedp.Navigate(in.url+"/?tenant=tenant-1"), chromedp.WaitVisible(chromedp.ID("login-form")))
+	require.Equal(t, "apikey", eval[string](b, `document.activeElement.id`))
+	b.do(chromedp.KeyEvent(kb.Tab))
+	require.Equal(t, "open-board", eval[string](b, `document.activeElement.id`))
+	shiftTab := chromedp.KeyEvent(kb.Tab, chromedp.KeyModifiers(chromedp.ModifierShift))
+	b.do(shiftTab, shiftTab, shiftTab)
+	require.Equal(t, "skip", eval[string](b, `document.activeElement.className`))
+
+	signIn := func(key string) {
+		b.do(chromedp.SetValue(chromedp.ID("tenant"), "tenant-1"), chromedp.SetValue(chromedp.ID("apikey"), key),
+			chromedp.Click(chromedp.ID("open-board")))
+	}
+	signIn("wrong-key")
+	b.wait(`document.getElementById("login-error").textContent.includes("401")`, "a wrong key is refused")
+	signIn("key-other")
+	b.wait(`document.getElementById("login-error").textContent.includes("403")`, "another tenant's key is refused")
+	signIn("key-t1")
+	b.wait(`document.getElementById("conn").textContent === "Live"`, "the stream is live")
+	require.Equal(t, "key-t1", eval[string](b, `sessionStorage.getItem("tradestream.key")`))
+
+	// Counters move while the simulator plays.
+	b.wait(`Number(document.getElementById("counter-jobs").textContent) > 0`, "jobs counted")
+	first := eval[string](b, `document.getElementById("counter-jobs").textContent`)
+	b.wait(`Number(document.getElementById("counter-jobs").textContent) > `+first, "the job counter moves")
+	b.wait(`Number(document.getElementById("counter-commands").textContent) > 0`, "a command rate")
+	b.wait(`document.querySelectorAll("#timeline rect.appt").length > 0`, "appointments on the timeline")
+
+	// Open the booked job with the keyboard and watch its status change.
+	card := fmt.Sprintf(`document.querySelector('.col[data-status="booked"] [data-job-id="%s"]')`, job)
+	b.wait(card, "the booked job's card")
+	b.do(chromedp.Evaluate[chromedp.Void](card+`.focus()`), chromedp.KeyEvent(kb.Enter))
+	b.wait(`document.getElementById("job-dialog").open`, "the job dialog opens on Enter")
+	b.wait(`document.getElementById("job-status").dataset.status === "booked"`, "the dialog shows booked")
+	require.Equal(t, "job-close", eval[string](b, `document.activeElement.id`), "focus moves into the dialog")
+	st, out := authed(t, in, "key-t1", "POST", "/v1/tenants/tenant-1/jobs/"+job+"/status", map[string]any{"status": "en_route"})
+	require.Equal(t, http.StatusAccepted, st, out)
+	b.wait(`document.getElementById("job-status").dataset.status === "en_route"`, "the dialog follows the job to en_route")
+	b.screenshot("dashboard-job-1280.png")
+	b.do(chromedp.KeyEvent(kb.Escape))
+	b.wait(`!document.getElementById("job-dialog").open`, "Escape closes the dialog")
+	b.wait(`document.activeElement && document.activeElement.dataset.jobId === "`+job+`"`, "focus returns to the job's card")
+	b.wait(`document.querySelector('#map [data-job-id="`+job+`"]')`, "the en-route job on the map")
+
+	b.screenshot("dashboard-1280.png")
+
+	// Phone width: nothing overflows sideways.
+	b.do(chromedp.EmulateViewport(390, 844))
+	b.wait(`window.innerWidth === 390`, "the phone viewport")
+	b.wait(`document.documentElement.scrollWidth <= window.innerWidth`, "no horizontal overflow at 390px")
+	b.screenshot("dashboard-390.png")
+}
