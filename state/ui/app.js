@@ -268,7 +268,11 @@ function renderMap(enRoute, feeds) {
     return;
   }
   const pts = [];
-  for (const e of enRoute) { pts.push(e.job); if (e.base) pts.push(e.base); }
+  for (const e of enRoute) {
+    pts.push(e.job);
+    if (e.base) pts.push(e.base);
+    if (e.eta && e.eta.position) pts.push(e.eta.position);
+  }
   const lats = pts.map((p) => p.lat), lons = pts.map((p) => p.lon);
   const pad = 0.01;
   const minLat = Math.min(...lats) - pad, maxLat = Math.max(...lats) + pad;
@@ -282,17 +286,24 @@ function renderMap(enRoute, feeds) {
     const [jx, jy] = px(e.job);
     const eta = e.eta ? `${e.eta.minutes} min, ${fmtNum(e.eta.distance_km, 1)} km` : "no ETA yet";
     const g = svg("g", { "data-job-id": e.job_id });
+    const pos = e.eta && e.eta.position;
     if (e.base) {
       const [bx, by] = px(e.base);
       g.append(svg("line", { class: "route", x1: bx, y1: by, x2: jx, y2: jy }),
         svg("circle", { class: "base", cx: bx, cy: by, r: 5 }, svg("title", { text: `${e.name || e.tradesperson_id}'s base` })));
+    }
+    if (pos) {
+      const [tx, ty] = px(pos);
+      g.append(svg("line", { class: "to-go", x1: tx, y1: ty, x2: jx, y2: jy }),
+        svg("path", { class: "truck", d: `M${tx} ${ty - 7} L${tx + 6} ${ty + 5} L${tx - 6} ${ty + 5} Z` },
+          svg("title", { text: `${e.name || e.tradesperson_id}, last seen ${fmtTime(e.eta.updated_at)}` })));
     }
     g.append(svg("rect", { class: "job", x: jx - 5, y: jy - 5, width: 10, height: 10 }, svg("title", { text: `${e.title} (${e.job_id}): ${eta}` })),
       svg("text", { x: jx + 8, y: jy + 4, text: e.eta ? e.eta.minutes + " min" : "…" }));
     chart.append(g);
     list.append(el("li", { text: `${e.name || e.tradesperson_id} → ${e.title || e.job_id}: ${eta}` }));
   }
-  root.replaceChildren(chart, legend([["k-job", "job"], ["k-base", "tradesperson's base"]]), list);
+  root.replaceChildren(chart, legend([["k-job", "job"], ["k-base", "tradesperson's base"], ["k-truck", "last position"]]), list);
 }
 
 function renderDeadLetters(items, feeds) {
@@ -431,6 +442,11 @@ function closeJob() {
 document.addEventListener("DOMContentLoaded", () => {
   $("login-form").addEventListener("submit", onLogin);
   $("signout").addEventListener("click", () => { session.clear(); showLogin(""); });
+  $("find-job").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const id = $("find-id").value.trim();
+    if (/^[A-Za-z0-9._-]{1,64}$/.test(id)) openJob(id, $("find-id"));
+  });
   $("job-close").addEventListener("click", closeJob);
   $("job-dialog").addEventListener("close", closeJob);
   if (session.tenant) openBoard(); else showLogin("");
