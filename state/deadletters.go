@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/IBM/sarama"
 
@@ -27,8 +28,9 @@ type DeadLetterTail struct {
 	log    *slog.Logger
 
 	mu   sync.Mutex
-	ring []codecs.DeadLetter // at most keep; next is overwritten first
-	next int
+	ring []codecs.DeadLetter // at most keep; head is overwritten first
+	head int
+	next map[int32]int64 // per partition, the offset after the last record kept
 }
 
 // NewDeadLetterTail tails cat's dead-letter topic, keeping the newest keep
@@ -40,11 +42,32 @@ func NewDeadLetterTail(cat *topology.Catalog, keep int, log *slog.Logger) *DeadL
 	if log == nil {
 		log = slog.Default()
 	}
-	return &DeadLetterTail{cfg: cat.Config(), stream: cat.DeadLetters, keep: keep, log: log}
+	return &DeadLetterTail{cfg: cat.Config(), stream: cat.DeadLetters, keep: keep, log: log, next: map[int32]int64{}}
 }
 
-// Run follows every partition until ctx is done.
+// Run follows every partition until ctx is done. The tail is a view for
+// people, never a reason to stop the instance: a failure (the broker away,
+// the topic recreated) is logged and the tail starts again.
 func (t *DeadLetterTail) Run(ctx context.Context) error {
+	for wait := time.Second; ; wait = min(2*wait, 30*time.Second) {
+		err := t.follow(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		t.log.Warn("dead-letter tail stopped; restarting", "err", err, "in", wait)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+	}
+}
+
+// follow consumes every partition until ctx is done or a partition
+// consumer ends.
+func (t *DeadLetterTail) follow(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	client, err := sarama.NewClient(t.cfg.Brokers, t.cfg.Sarama())
 	if err != nil {
 		return fmt.Errorf("state: dead-letter tail: %w", err)
@@ -62,7 +85,7 @@ func (t *DeadLetterTail) Run(ctx context.Context) error {
 	}
 	per := int64(t.keep/max(len(parts), 1) + 1)
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	defer func() { cancel(); wg.Wait() }()
 	for _, p := range parts {
 		oldest, err := client.GetOffset(topic, p, sarama.OffsetOldest)
 		if err != nil {
@@ -72,22 +95,23 @@ func (t *DeadLetterTail) Run(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("state: dead-letter tail of %s/%d: %w", topic, p, err)
 		}
-		pc, err := consumer.ConsumePartition(topic, p, max(oldest, newest-per))
+		pc, err := consumer.ConsumePartition(topic, p, t.startAt(p, oldest, newest, per))
 		if err != nil {
 			return fmt.Errorf("state: dead-letter tail of %s/%d: %w", topic, p, err)
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer cancel() // one partition ending restarts the tail
 			defer pc.AsyncClose()
-			t.follow(ctx, pc)
+			t.consume(ctx, pc)
 		}()
 	}
 	<-ctx.Done()
-	return nil
+	return errors.New("a partition consumer ended")
 }
 
-func (t *DeadLetterTail) follow(ctx context.Context, pc sarama.PartitionConsumer) {
+func (t *DeadLetterTail) consume(ctx context.Context, pc sarama.PartitionConsumer) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -96,6 +120,9 @@ func (t *DeadLetterTail) follow(ctx context.Context, pc sarama.PartitionConsumer
 			if !ok {
 				return
 			}
+			t.mu.Lock()
+			t.next[msg.Partition] = msg.Offset + 1
+			t.mu.Unlock()
 			dl, err := t.stream.Avro.Unmarshal(msg.Value)
 			if err == nil && dl == nil {
 				err = errors.New("empty record")
@@ -109,6 +136,18 @@ func (t *DeadLetterTail) follow(ctx context.Context, pc sarama.PartitionConsumer
 	}
 }
 
+// startAt is where a partition's consumer starts: where the tail stopped
+// when that is still in the log (a restart adds no duplicates), else per
+// records before the end.
+func (t *DeadLetterTail) startAt(p int32, oldest, newest, per int64) int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if n, ok := t.next[p]; ok && n >= oldest && n <= newest {
+		return n
+	}
+	return max(oldest, newest-per)
+}
+
 // Add keeps dl, dropping the oldest record beyond the limit.
 func (t *DeadLetterTail) Add(dl codecs.DeadLetter) {
 	t.mu.Lock()
@@ -117,8 +156,8 @@ func (t *DeadLetterTail) Add(dl codecs.DeadLetter) {
 		t.ring = append(t.ring, dl)
 		return
 	}
-	t.ring[t.next] = dl
-	t.next = (t.next + 1) % t.keep
+	t.ring[t.head] = dl
+	t.head = (t.head + 1) % t.keep
 }
 
 // Recent returns tenant's newest dead letters, newest first, at most n.
@@ -127,7 +166,7 @@ func (t *DeadLetterTail) Recent(tenant string, n int) []codecs.DeadLetter {
 	defer t.mu.Unlock()
 	var out []codecs.DeadLetter
 	for i := 1; i <= len(t.ring) && len(out) < n; i++ {
-		dl := t.ring[(t.next-i+len(t.ring))%len(t.ring)]
+		dl := t.ring[(t.head-i+len(t.ring))%len(t.ring)]
 		if dl.Key == tenant || strings.HasPrefix(dl.Key, tenant+"/") {
 			out = append(out, dl)
 		}
