@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -234,44 +232,6 @@ func TestCDCAvroChangeEventsThroughTheRegistry(t *testing.T) {
 	j := in.waitJob(t, "acme", "job-cdc-1", func(j *codecs.Job) bool { return j.Window.EarliestStart.Day() == 8 }, "rescheduled")
 	assert.Equal(t, int64(125050), *j.BudgetMinor)
 	in.waitJob(t, "acme", "job-cdc-2", func(j *codecs.Job) bool { return j.Status == codecs.StatusCancelled }, "cancelled")
-}
-
-// TestCDCEventsProducedByKcatWithMurmur2 produces change events with kcat
-// (librdkafka) and its Java-compatible partitioner, as another client would.
-func TestCDCEventsProducedByKcatWithMurmur2(t *testing.T) {
-	kcat, err := exec.LookPath("kcat")
-	if err != nil {
-		t.Skip("kcat not installed: skipping the kcat produce")
-	}
-	env := newTestEnv(t)
-	in := env.start(t, "a", t.TempDir())
-	topic := env.prefix + "legacy.marketplace.dbo.jobs"
-	var lines bytes.Buffer
-	for _, r := range fixtureRecords(t, cdctest.WithoutSchemas, "mssql_0") {
-		r = r.renamed("job-cdc-", "job-kcat-")
-		lines.Write(r.key)
-		lines.WriteByte('\t')
-		lines.Write(r.value) // a tombstone: an empty value, sent as null (-Z)
-		lines.WriteByte('\n')
-	}
-	cmd := exec.Command(kcat, "-X", "partitioner=murmur2_random", "-b", env.brokers, "-P", "-t", topic, "-K", "\t", "-Z")
-	cmd.Stdin = &lines
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, string(out))
-	in.waitJob(t, "acme", "job-kcat-1", func(j *codecs.Job) bool { return j.Window.EarliestStart.Day() == 8 }, "rescheduled")
-	in.waitJob(t, "acme", "job-kcat-2", func(j *codecs.Job) bool { return j.Status == codecs.StatusCancelled }, "cancelled")
-	in.waitJob(t, "acme", "job-kcat-3", func(j *codecs.Job) bool { return j.Status == codecs.StatusCancelled }, "deleted")
-
-	cat, err := catalog(env.config(t, "check", ""))
-	require.NoError(t, err)
-	audits := readAll(t, env.brokers, string(cat.CDCAudit.Topic))
-	require.NotEmpty(t, audits)
-	for _, m := range audits {
-		a, err := cat.CDCAudit.Avro.Unmarshal(m.Value)
-		require.NoError(t, err)
-		key := `{"id":"` + strings.TrimPrefix(a.Key, "acme/") + `"}`
-		assert.Equal(t, topology.Partition(key, 12), a.Partition, "kcat's murmur2 placed %s where Kafka's Java client would", key)
-	}
 }
 
 func TestCDCFlagsAreCheckedAtStart(t *testing.T) {
