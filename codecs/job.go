@@ -84,6 +84,13 @@ type Job struct {
 	Probing      bool          `avro:"probing" json:"-"`
 	Probes       []ProbeAnswer `avro:"probes" json:"-"`
 	BookingOrder []string      `avro:"booking_order" json:"-"`
+
+	// Tracking state (processors/jobs tracking.go).
+	//
+	// ETANotices counts the on_the_way notifications sent to the customer.
+	ETANotices int32 `avro:"eta_notices" json:"-"`
+	// NotifiedETAMinutes is the ETA the last on_the_way announced.
+	NotifiedETAMinutes int32 `avro:"notified_eta_minutes" json:"-"`
 }
 
 // Bid is one tradesperson's offer on a job, with its current quote.
@@ -127,6 +134,9 @@ type ETA struct {
 	Minutes    int32     `avro:"minutes" json:"minutes"`
 	DistanceKm float64   `avro:"distance_km" json:"distance_km"`
 	UpdatedAt  time.Time `avro:"updated_at" json:"updated_at"`
+	// Position is the tradesperson's last position; only the job they are
+	// en route to shows it, and only while en route.
+	Position *GeoPoint `avro:"position" json:"position,omitempty"`
 }
 
 // StatusChange is one entry of a job's status history.

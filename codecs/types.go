@@ -74,6 +74,8 @@ type Command struct {
 	// The cdc group may send a command again after a crash; the owning
 	// group applies each mark at most once. Empty for other commands.
 	CDCMark string `avro:"cdc_mark"`
+	// ETA is set on internal eta_update commands from the tracking group.
+	ETA *ETA `avro:"eta"`
 }
 
 // Slot is a confirmed appointment slot.

@@ -2,6 +2,7 @@ package state
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/lovoo/goka"
@@ -10,10 +11,11 @@ import (
 	"github.com/tradestream/tradestream/topology"
 )
 
-// KafkaEmitter writes commands to the commands topic with an acks=all
-// idempotent producer.
+// KafkaEmitter writes commands to the commands topic, and pings to the
+// locations stream, with acks=all idempotent producers.
 type KafkaEmitter struct {
-	emitter *goka.Emitter
+	emitter   *goka.Emitter
+	locations *goka.Emitter
 }
 
 // NewKafkaEmitter connects an emitter for cat's commands topic.
@@ -23,7 +25,37 @@ func NewKafkaEmitter(cat *topology.Catalog, opts ...goka.EmitterOption) (*KafkaE
 	if err != nil {
 		return nil, fmt.Errorf("state: emitter: %w", err)
 	}
-	return &KafkaEmitter{emitter: e}, nil
+	l, err := goka.NewEmitter(cfg.Brokers, cat.Locations.Topic, cat.Locations.Codec(), append(cfg.EmitterOptions(), opts...)...)
+	if err != nil {
+		_ = e.Finish()
+		return nil, fmt.Errorf("state: locations emitter: %w", err)
+	}
+	return &KafkaEmitter{emitter: e, locations: l}, nil
+}
+
+// EmitLocations implements LocationEmitter: every ping is produced at once
+// (the producer batches them per partition), and it returns once Kafka
+// acknowledged all of them, or the first failure, or when ctx is done.
+func (e *KafkaEmitter) EmitLocations(ctx context.Context, pings []*codecs.LocationPing) error {
+	done := make(chan error, len(pings))
+	for _, p := range pings {
+		promise, err := e.locations.Emit(p.TenantID+"/"+p.TradespersonID, p)
+		if err != nil {
+			return fmt.Errorf("state: emitting location of %s: %w", p.TradespersonID, err)
+		}
+		promise.Then(func(err error) { done <- err })
+	}
+	for range pings {
+		select {
+		case err := <-done:
+			if err != nil {
+				return fmt.Errorf("state: emitting locations: %w", err)
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 // Emit implements Emitter: it returns once Kafka acknowledged the record, or
@@ -46,5 +78,7 @@ func (e *KafkaEmitter) Emit(ctx context.Context, tenant string, cmd *codecs.Comm
 	}
 }
 
-// Close flushes pending records and closes the producer.
-func (e *KafkaEmitter) Close() error { return e.emitter.Finish() }
+// Close flushes pending records and closes the producers.
+func (e *KafkaEmitter) Close() error {
+	return errors.Join(e.emitter.Finish(), e.locations.Finish())
+}

@@ -47,6 +47,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock. Default: time.Now.
 	Now func() time.Time
+	// Locations writes the pings of POST .../locations. Default: none (the
+	// endpoint answers 503).
+	Locations LocationEmitter
 	// Metrics is where the API registers its request metrics and what
 	// GET /metrics serves. Default: a registry of its own.
 	Metrics *prometheus.Registry
@@ -117,6 +120,7 @@ func (s *Server) routes() {
 	s.tenant("POST /v1/tenants/{tenant}/jobs/{job}/payments", s.postPayment)
 	s.tenant("POST /v1/tenants/{tenant}/tradespeople", s.postTradesperson)
 	s.tenant("GET /v1/tenants/{tenant}/tradespeople/{id}", s.getTradesperson)
+	s.tenant("POST /v1/tenants/{tenant}/locations", s.postLocations)
 	s.tenant("POST /v1/tenants/{tenant}/promos", s.postPromo)
 	s.tenant("GET /v1/tenants/{tenant}/promos/{code}", s.getPromo)
 	s.tenant("PUT /v1/tenants/{tenant}/pricing", s.putPricing)

@@ -28,6 +28,8 @@ const (
 	NotificationsTopic        goka.Stream = "tradestream.notifications"
 	CalendarCommandsTopic     goka.Stream = "tradestream.calendar-commands"
 	DependencyCommandsTopic   goka.Stream = "tradestream.dependency-commands"
+	LocationsTopic            goka.Stream = "tradestream.locations"
+	TrackingCommandsTopic     goka.Stream = "tradestream.tracking-commands"
 
 	IngestGroup        goka.Group = "tradestream.ingest"
 	JobsGroup          goka.Group = "tradestream.jobs"
@@ -40,6 +42,7 @@ const (
 	NotificationsGroup goka.Group = "tradestream.notifications"
 	CalendarGroup      goka.Group = "tradestream.calendar"
 	DependenciesGroup  goka.Group = "tradestream.dependencies"
+	TrackingGroup      goka.Group = "tradestream.tracking"
 )
 
 // ExternalOwner is the Spec.Owner of topics written outside Tradestream:
@@ -142,6 +145,16 @@ type Catalog struct {
 	DependencyCommands *Stream[codecs.Command]
 	// Dependencies is each tenant's depends_on graph, keyed by tenant.
 	Dependencies *Table[codecs.DependencyGraph]
+	// Locations carries the tradespeople's GPS pings, keyed
+	// "<tenant>/<tradesperson>": the highest-volume stream, written by the
+	// API in batches.
+	Locations *Stream[codecs.LocationPing]
+	// TrackingCommands tells the tracking group which job a tradesperson is
+	// en route to, keyed "<tenant>/<tradesperson>".
+	TrackingCommands *Stream[codecs.TrackingCommand]
+	// Tracking is the tracking group's table: each tradesperson's active
+	// en-route job, last ping and speed estimate, keyed "<tenant>/<tradesperson>".
+	Tracking *Table[codecs.TrackingState]
 
 	// Metrics count and time what the processors of this catalog do.
 	Metrics *Metrics
@@ -190,6 +203,9 @@ func NewCatalog(cfg Config, reg codecs.Registry) (*Catalog, error) {
 	c.Calendars = table[codecs.Calendar](&b, CalendarGroup, "calendar", "tenant_id/tradesperson_id")
 	c.DependencyCommands = stream[codecs.Command](&b, DependencyCommandsTopic, "command", "tenant_id", JobsGroup)
 	c.Dependencies = table[codecs.DependencyGraph](&b, DependenciesGroup, "dependency_graph", "tenant_id")
+	c.Locations = stream[codecs.LocationPing](&b, LocationsTopic, "location_ping", "tenant_id/tradesperson_id", "")
+	c.TrackingCommands = stream[codecs.TrackingCommand](&b, TrackingCommandsTopic, "tracking_command", "tenant_id/tradesperson_id", JobsGroup)
+	c.Tracking = table[codecs.TrackingState](&b, TrackingGroup, "tracking_state", "tenant_id/tradesperson_id")
 	if b.err != nil {
 		return nil, b.err
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/tradestream/tradestream/processors/payments"
 	"github.com/tradestream/tradestream/processors/pricing"
 	"github.com/tradestream/tradestream/processors/promos"
+	"github.com/tradestream/tradestream/processors/tracking"
 	"github.com/tradestream/tradestream/processors/tradespeople"
 	"github.com/tradestream/tradestream/state"
 	"github.com/tradestream/tradestream/topology"
@@ -46,6 +47,7 @@ var groups = map[string]func(*topology.Catalog) *goka.GroupGraph{
 	"cdc":           cdc.Define,
 	"calendar":      calendar.Define,
 	"dependencies":  dependencies.Define,
+	"tracking":      tracking.Define,
 }
 
 // groupSetups give a group what it takes from the instance config: its
@@ -164,7 +166,8 @@ func newApp(cfg *Config, cat *topology.Catalog, log *slog.Logger) (*app, error) 
 		return nil, err
 	}
 	a.server = state.NewServer(a.emitter, views, state.Options{Keys: keys, Ready: a.recovered, Logger: log,
-		Metrics: cat.Metrics.Registry, Dashboard: a.dashboardSources(jobsView, peopleView, calendarsView)})
+		Metrics: cat.Metrics.Registry, Dashboard: a.dashboardSources(jobsView, peopleView, calendarsView),
+		Locations: a.emitter})
 	registerMetrics(a)
 	a.httpLn, err = net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {

@@ -17,6 +17,13 @@
 // effect is derived from the change of the job and turned into records by
 // ScheduleMessages (schedule_send.go), so an outbox re-sends them exactly.
 //
+// # Tracking
+//
+// A job that goes en_route asks the tracking group to follow its
+// tradesperson and takes the ETAs it answers (tracking.go): the ETA and
+// position show only while en_route, the customer hears on_the_way and
+// arrived, and an arrival puts the job on_site.
+//
 // Commands arrive sequenced by the ingest group and keyed "<tenant>/<job>".
 // A command whose sequence number is not above the job's last one is a
 // redelivery and has no effect. A command a rule refuses leaves the job as it

@@ -25,6 +25,7 @@ func Define(cat *topology.Catalog) *goka.GroupGraph {
 		cat.DependencyCommands.Output(),
 		cat.JobCommands.Output(),
 		cat.Notifications.Output(),
+		cat.TrackingCommands.Output(),
 	)
 }
 
@@ -81,6 +82,8 @@ func (p *processor) sendSchedule(ctx goka.Context, msgs []Message) {
 			p.cat.DependencyCommands.Emit(ctx, m.Key, m.Command)
 		case ToNotify:
 			p.cat.Notifications.Emit(ctx, m.Key, m.Notification)
+		case ToTracking:
+			p.cat.TrackingCommands.Emit(ctx, m.Key, m.Tracking)
 		}
 	}
 }

@@ -71,6 +71,8 @@ const (
 	ToDependencies
 	// ToNotify is the notifications topic: customer and tradesperson.
 	ToNotify
+	// ToTracking is the tracking group, keyed "<tenant>/<tradesperson>".
+	ToTracking
 )
 
 // Result is the outcome of Apply.
@@ -139,6 +141,10 @@ func Apply(job *codecs.Job, cmd *codecs.Command, env Env) Result {
 	case codecs.KindSlotConfirmed, codecs.KindSlotRefused, codecs.KindSlotProbed, codecs.KindSubscribeDependent,
 		codecs.KindDependencyUpdate, codecs.KindDependencyCycle:
 		next, extra = schedule(job, cmd)
+	case codecs.KindETAUpdate:
+		next, extra = applyETA(clone(job), cmd)
+	case codecs.KindArrived:
+		next = arrived(clone(job), cmd)
 	default:
 		rej = reject(cmd, CodeInvalid, "jobs cannot handle command kind "+cmd.Kind)
 	}
@@ -191,7 +197,11 @@ func effects(before, after *codecs.Job, cmd *codecs.Command) []Effect {
 	if before == nil && cmd.Kind == codecs.KindPostJob {
 		out = append(out, Effect{Kind: codecs.MatchJob, To: ToMatching})
 	}
-	return append(out, scheduleEffects(before, after, cmd)...)
+	out = append(out, scheduleEffects(before, after, cmd)...)
+	if before != nil {
+		out = append(out, trackingEffects(before, after)...)
+	}
+	return out
 }
 
 func hasOpenQuotes(j *codecs.Job) bool {

@@ -22,6 +22,8 @@ type Message struct {
 	Calendar *codecs.CalendarRequest
 	// Notification goes to notifications (ToNotify).
 	Notification *codecs.Notification
+	// Tracking goes to tracking-commands (ToTracking).
+	Tracking *codecs.TrackingCommand
 }
 
 // ScheduleMessages returns the records of a scheduling effect of cmd on
@@ -49,6 +51,12 @@ func ScheduleMessages(cmd *codecs.Command, job *codecs.Job, e Effect) []Message 
 	case ToNotify:
 		kind, version, _ := strings.Cut(e.Arg, "/")
 		return notifications(cmd, job, kind, version)
+	case ToTracking:
+		tc := trackingCommand(cmd, job, e)
+		if tc == nil {
+			return nil
+		}
+		return []Message{{To: ToTracking, Key: t + "/" + tc.TradespersonID, Tracking: tc}}
 	}
 	return nil
 }
@@ -87,9 +95,10 @@ func calendarRequest(cmd *codecs.Command, job *codecs.Job, e Effect) *codecs.Cal
 }
 
 // notifications tells the customer and the assigned tradesperson about a
-// scheduling outcome. Ids are "<kind>-<job>-v<version>-<role>", version
-// being the job's when it happened: the same on a re-send, so each
-// recipient keeps one.
+// scheduling outcome; tracking notices (on_the_way, arrived) go to the
+// customer only. Ids are "<kind>-<job>-v<version>-<role>", version being
+// the job's when it happened (or the ETA notice's number): the same on a
+// re-send, so each recipient keeps one.
 func notifications(cmd *codecs.Command, job *codecs.Job, kind, version string) []Message {
 	if version == "" {
 		version = itoa(job.Version)
@@ -105,7 +114,7 @@ func notifications(cmd *codecs.Command, job *codecs.Job, kind, version string) [
 	if job.CustomerID != "" {
 		add("customer", job.CustomerID)
 	}
-	if job.AssignedTradespersonID != nil {
+	if job.AssignedTradespersonID != nil && kind != codecs.NoticeOnTheWay && kind != codecs.NoticeArrived {
 		add("tradesperson", *job.AssignedTradespersonID)
 	}
 	return out
@@ -129,6 +138,14 @@ func noticeText(job *codecs.Job, kind string) string {
 		return "Moved: " + title + slot
 	case "cancelled":
 		return "Cancelled: " + title
+	case codecs.NoticeOnTheWay:
+		minutes := job.NotifiedETAMinutes
+		if job.ETA != nil {
+			minutes = job.ETA.Minutes
+		}
+		return fmt.Sprintf("On the way: %s, arriving in about %d min", title, minutes)
+	case codecs.NoticeArrived:
+		return "Arrived: " + title
 	case "needs_attention":
 		why := ""
 		if job.AttentionReason != nil {
@@ -201,6 +218,8 @@ func notice(before, after *codecs.Job) string {
 		return "booked"
 	case codecs.StatusNeedsAttention:
 		return "needs_attention"
+	case codecs.StatusOnSite:
+		return codecs.NoticeArrived
 	case codecs.StatusCancelled:
 		if before.AssignedTradespersonID == nil {
 			return "" // nothing was scheduled: no one to tell but the canceller

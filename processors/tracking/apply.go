@@ -1,0 +1,130 @@
+package tracking
+
+import (
+	"slices"
+	"time"
+
+	"github.com/tradestream/tradestream/codecs"
+)
+
+// OutboxKeep is how many effects the outbox of a tradesperson keeps.
+const OutboxKeep = 8
+
+// FinishedKeep is how many jobs that left en_route a state remembers.
+const FinishedKeep = 8
+
+// PingResult is the outcome of ApplyPing.
+type PingResult struct {
+	// State is the new state; nil when nothing is stored.
+	State *codecs.TrackingState
+	// Effects are the records to send to jobs.
+	Effects []codecs.TrackingEffect
+	// Reject says why the ping is invalid; "" when it is not.
+	Reject string
+}
+
+// ApplyPing joins ping p, stored under key, with st (nil: no state yet),
+// at processing time now. It never modifies its arguments.
+func ApplyPing(st *codecs.TrackingState, key string, p *codecs.LocationPing, cfg Config, now time.Time) PingResult {
+	if key != p.TenantID+"/"+p.TradespersonID {
+		return PingResult{Reject: "key " + key + " is not the ping's tenant_id/tradesperson_id"}
+	}
+	if why := Invalid(p, now, cfg.MaxFuture); why != "" {
+		return PingResult{Reject: why}
+	}
+	if st != nil && st.Last != nil && !p.At.After(st.Last.At) {
+		return PingResult{Effects: replay(st.Outbox, p.At)}
+	}
+	next := cloneState(st)
+	if obs, ok := Observation(next.Last, p); ok {
+		next.SpeedKmh, next.Samples = Average(next.SpeedKmh, next.Samples, obs)
+	}
+	next.Last = &codecs.Fix{Lat: p.Lat, Lon: p.Lon, At: p.At}
+	var eff []codecs.TrackingEffect
+	if a := next.Active; a != nil && !a.Arrived {
+		pos := codecs.GeoPoint{Lat: p.Lat, Lon: p.Lon}
+		if Arrived(pos, a.Location, cfg.ArrivalRadiusKm) {
+			a.Arrived = true
+			eff = append(eff, codecs.TrackingEffect{PingAt: p.At, Kind: codecs.KindArrived, JobID: a.JobID})
+		} else {
+			minutes, km := Estimate(pos, a.Location, Speed(next.SpeedKmh, next.Samples))
+			eta := &codecs.ETA{Minutes: minutes, DistanceKm: km, UpdatedAt: p.At, Position: &pos}
+			if Visible(a.Sent, eta, cfg.Refresh) {
+				a.Sent = eta
+				eff = append(eff, codecs.TrackingEffect{PingAt: p.At, Kind: codecs.KindETAUpdate, JobID: a.JobID, ETA: eta})
+			}
+		}
+	}
+	next.Outbox = record(next.Outbox, eff)
+	return PingResult{State: next, Effects: eff}
+}
+
+// ApplyCommand applies a track_job or untrack_job to st; nil means no
+// change. A job starts being tracked unless it already left en_route or a
+// later job is tracked; leaving en_route stops it.
+func ApplyCommand(st *codecs.TrackingState, cmd *codecs.TrackingCommand) *codecs.TrackingState {
+	var finished []string
+	var active *codecs.TrackedJob
+	if st != nil {
+		finished, active = st.Finished, st.Active
+	}
+	switch cmd.Kind {
+	case codecs.KindTrackJob:
+		if slices.Contains(finished, cmd.JobID) || active != nil &&
+			(active.JobID == cmd.JobID || cmd.At.Before(active.Since)) {
+			return nil
+		}
+		next := cloneState(st)
+		next.Active = &codecs.TrackedJob{JobID: cmd.JobID, Location: cmd.Location, Since: cmd.At}
+		return next
+	case codecs.KindUntrackJob:
+		if slices.Contains(finished, cmd.JobID) {
+			return nil
+		}
+		next := cloneState(st)
+		if active != nil && active.JobID == cmd.JobID {
+			next.Active = nil
+		}
+		next.Finished = append(next.Finished, cmd.JobID)
+		if len(next.Finished) > FinishedKeep {
+			next.Finished = next.Finished[len(next.Finished)-FinishedKeep:]
+		}
+		return next
+	}
+	return nil
+}
+
+// cloneState copies st (nil: an empty state) so that it can be changed.
+func cloneState(st *codecs.TrackingState) *codecs.TrackingState {
+	if st == nil {
+		return &codecs.TrackingState{Finished: []string{}, Outbox: []codecs.TrackingEffect{}}
+	}
+	c := *st
+	c.Finished = slices.Clone(st.Finished)
+	c.Outbox = slices.Clone(st.Outbox)
+	if st.Active != nil {
+		a := *st.Active
+		c.Active = &a
+	}
+	return &c
+}
+
+// record keeps the last OutboxKeep effects.
+func record(outbox, eff []codecs.TrackingEffect) []codecs.TrackingEffect {
+	out := append(outbox, eff...)
+	if len(out) > OutboxKeep {
+		out = out[len(out)-OutboxKeep:]
+	}
+	return out
+}
+
+// replay returns the effects a ping at `at` sent.
+func replay(outbox []codecs.TrackingEffect, at time.Time) []codecs.TrackingEffect {
+	var out []codecs.TrackingEffect
+	for _, e := range outbox {
+		if e.PingAt.Equal(at) {
+			out = append(out, e)
+		}
+	}
+	return out
+}

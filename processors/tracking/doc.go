@@ -1,0 +1,40 @@
+// Package tracking is the processor group that turns the tradespeople's GPS
+// pings into ETAs: a stream-table join of the locations stream with the
+// tracking table, keyed "<tenant>/<tradesperson>".
+//
+// # The table
+//
+// Each tradesperson's TrackingState holds the job they are en route to (its
+// location, since when, the last ETA sent to it), the last accepted ping and
+// a moving average of the observed speed. The jobs group fills the active
+// job through the tracking-commands topic: track_job when a job goes
+// en_route, untrack_job when it leaves it (on_site, completed, cancelled).
+//
+// # A ping
+//
+//   - invalid (coordinates out of range, no time, a time more than
+//     Config.MaxFuture ahead of the processing clock, a key that is not the
+//     ping's tenant/tradesperson): written to the rejects topic with the
+//     reason, and otherwise ignored;
+//   - not newer than the last ping (older, or a duplicate): no effect; the
+//     records a ping of that time sent are sent again (the outbox: a crash
+//     may have kept the state and lost the records; receivers are idempotent);
+//   - otherwise it becomes the last ping and feeds the speed average; with an
+//     active job it gives an ETA: distance = haversine × 1.3, speed = the
+//     average clamped to 5–100 km/h (40 km/h before any observation),
+//     minutes = ceil(distance / speed × 60).
+//
+// Within Config.ArrivalRadiusKm (150 m) of the job the job is told that the
+// tradesperson arrived (it goes on_site at the ping's time) and no further
+// ETA is sent for it.
+//
+// # When the job is written
+//
+// The ETA goes to the job (an eta_update on job-commands) only when it
+// changed visibly: the minutes changed, the distance changed by 0.1 km
+// (compared rounded to 0.1 km), or the last one sent is older than
+// Config.Refresh (60 s of ping time) — so that a stream of pings every few
+// seconds costs one job write every few pings, and the job view's
+// updated_at stays fresh. The job keeps an ETA only while en_route, and
+// decides the customer's on_the_way notifications (processors/jobs).
+package tracking

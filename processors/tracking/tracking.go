@@ -1,0 +1,105 @@
+package tracking
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/lovoo/goka"
+
+	"github.com/tradestream/tradestream/codecs"
+	"github.com/tradestream/tradestream/topology"
+)
+
+// Config tunes the tracking rules.
+type Config struct {
+	// MaxFuture is how far ahead of the processing clock a ping's time may
+	// be; a later ping is rejected. Default: 5 minutes.
+	MaxFuture time.Duration
+	// ArrivalRadiusKm is the distance from the job at which the
+	// tradesperson has arrived. Default: 0.15 (150 m).
+	ArrivalRadiusKm float64
+	// Refresh is the age (in ping time) after which an unchanged ETA is
+	// written to the job again. Default: 60 s.
+	Refresh time.Duration
+	// Now is the processing clock. Default: time.Now.
+	Now func() time.Time
+}
+
+// EnsureDefaults fills unset fields with their defaults.
+func (c *Config) EnsureDefaults() {
+	if c.MaxFuture <= 0 {
+		c.MaxFuture = 5 * time.Minute
+	}
+	if c.ArrivalRadiusKm <= 0 {
+		c.ArrivalRadiusKm = 0.15
+	}
+	if c.Refresh <= 0 {
+		c.Refresh = time.Minute
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+// Define returns the tracking group graph with the default Config.
+func Define(cat *topology.Catalog) *goka.GroupGraph { return DefineWith(cat, Config{}) }
+
+// DefineWith returns the tracking group graph: pings and tracking commands
+// joined with the tracking table; ETAs and arrivals go to the jobs.
+func DefineWith(cat *topology.Catalog, cfg Config) *goka.GroupGraph {
+	cfg.EnsureDefaults()
+	p := &processor{cat: cat, cfg: cfg}
+	return topology.DefineGroup(cat, cat.Tracking,
+		cat.Locations.Input(p.ping),
+		cat.TrackingCommands.Input(p.command),
+		cat.JobCommands.Output(),
+		cat.Rejects.Output(),
+	)
+}
+
+type processor struct {
+	cat *topology.Catalog
+	cfg Config
+}
+
+func (p *processor) ping(ctx goka.Context, ping *codecs.LocationPing) {
+	res := ApplyPing(p.cat.Tracking.Get(ctx), ctx.Key(), ping, p.cfg, p.cfg.Now())
+	if res.Reject != "" {
+		p.cat.Rejects.Emit(ctx, ping.TenantID, PingRejection(ping, res.Reject, p.cfg.Now()))
+		return
+	}
+	if res.State != nil {
+		p.cat.Tracking.Set(ctx, res.State)
+	}
+	for _, e := range res.Effects {
+		cmd := JobCommand(ping.TenantID, e)
+		p.cat.JobCommands.Emit(ctx, cmd.TenantID+"/"+cmd.JobID, cmd)
+	}
+}
+
+func (p *processor) command(ctx goka.Context, cmd *codecs.TrackingCommand) {
+	if next := ApplyCommand(p.cat.Tracking.Get(ctx), cmd); next != nil {
+		p.cat.Tracking.Set(ctx, next)
+	}
+}
+
+// JobCommand is the internal job command of an effect. Its id names the
+// job, the kind and the ping's time, so a re-sent effect is recognised.
+func JobCommand(tenant string, e codecs.TrackingEffect) *codecs.Command {
+	cmd := &codecs.Command{CommandID: e.Kind + "-" + e.JobID + "-" + strconv.FormatInt(e.PingAt.UnixMilli(), 10),
+		TenantID: tenant, Kind: e.Kind, JobID: e.JobID, AcceptedAt: e.PingAt, Source: codecs.SourceInternal}
+	switch e.Kind {
+	case codecs.KindETAUpdate:
+		eta := *e.ETA
+		cmd.ETA = &eta
+	case codecs.KindArrived:
+		cmd.SetJobStatus = &codecs.SetJobStatus{Status: codecs.StatusOnSite, At: e.PingAt}
+	}
+	return cmd
+}
+
+// PingRejection is the rejects-topic record of an invalid ping.
+func PingRejection(p *codecs.LocationPing, reason string, now time.Time) *codecs.Rejection {
+	return &codecs.Rejection{CommandID: "ping-" + p.TradespersonID + "-" + strconv.FormatInt(p.At.UnixMilli(), 10),
+		TenantID: p.TenantID, Kind: "location", Code: "invalid", Reason: reason, At: now.UTC()}
+}
