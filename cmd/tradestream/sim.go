@@ -18,6 +18,7 @@ import (
 // few tenants, writing commands as the HTTP API would.
 type simulator struct {
 	emit    state.Emitter
+	seed    int64
 	rng     *rand.Rand
 	tenants []string
 	rate    float64
@@ -35,6 +36,13 @@ type simulator struct {
 	mix     string
 	market  *market
 	lastBid map[string]string // job → the last bid sent on it
+
+	// fleet drives trucks to accepted jobs (marketplace mix, when the
+	// emitter also writes locations).
+	fleet *fleet
+	locs  state.LocationEmitter
+	// Pings counts the pings Kafka acknowledged.
+	Pings int
 }
 
 var trades = []string{"electrician", "plumber", "hvac", "painter", "bricklayer", "carpenter"}
@@ -43,7 +51,7 @@ func newSimulator(emit state.Emitter, seed int64, tenants int, rate float64, log
 	if tenants < 1 {
 		tenants = 1
 	}
-	s := &simulator{emit: emit, rng: rand.New(rand.NewPCG(uint64(seed), 0x7ade)), rate: rate, log: log, jobs: map[string][]string{},
+	s := &simulator{emit: emit, seed: seed, rng: rand.New(rand.NewPCG(uint64(seed), 0x7ade)), rate: rate, log: log, jobs: map[string][]string{},
 		closed: map[string][]string{}, mix: mixJobs, lastBid: map[string]string{}}
 	for i := range tenants {
 		s.tenants = append(s.tenants, fmt.Sprintf("tenant-%d", i+1))
@@ -87,13 +95,53 @@ func (s *simulator) run(ctx context.Context) error {
 			}
 			continue
 		}
-		s.Sent++
-		if s.Record != nil {
-			if err := s.Record.add(tenant, cmd); err != nil {
+		if err := s.sent(tenant, cmd); err != nil {
+			return err
+		}
+		if s.fleet != nil {
+			if err := s.driveFleet(ctx, time.Now().UTC()); err != nil {
 				return err
 			}
 		}
 	}
+}
+
+// sent counts and records a command Kafka acknowledged.
+func (s *simulator) sent(tenant string, cmd *codecs.Command) error {
+	s.Sent++
+	if s.Record != nil {
+		return s.Record.add(tenant, cmd)
+	}
+	return nil
+}
+
+// driveFleet moves the trucks to now: their status commands, then one
+// batch of pings.
+func (s *simulator) driveFleet(ctx context.Context, now time.Time) error {
+	cmds, pings := s.fleet.step(now)
+	emitCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), emitTimeout)
+	defer cancel()
+	for _, cmd := range cmds {
+		if err := s.emit.Emit(emitCtx, cmd.TenantID, cmd); err != nil {
+			s.Failed++
+			continue
+		}
+		if err := s.sent(cmd.TenantID, cmd); err != nil {
+			return err
+		}
+	}
+	if len(pings) == 0 {
+		return nil
+	}
+	if err := s.locs.EmitLocations(emitCtx, pings); err != nil {
+		s.Failed += len(pings)
+		if ctx.Err() == nil {
+			s.log.Warn("simulator could not emit pings", "err", err)
+		}
+		return nil
+	}
+	s.Pings += len(pings)
+	return nil
 }
 
 // command makes the next command: mostly new jobs, some cancels and
@@ -189,7 +237,7 @@ func simulateCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	if sim.Record != nil {
 		err = errors.Join(err, sim.Record.close())
 	}
-	log.Info("simulator done", "sent", sim.Sent, "failed", sim.Failed, "tenants", strings.Join(sim.tenants, ","))
+	log.Info("simulator done", "sent", sim.Sent, "failed", sim.Failed, "pings", sim.Pings, "tenants", strings.Join(sim.tenants, ","))
 	return err
 }
 
@@ -200,6 +248,11 @@ func (s *simulator) setMix(mix string, tradespeople int) error {
 	case mixJobs:
 	case mixMarketplace:
 		s.market = newMarket(tradespeople)
+		if locs, ok := s.emit.(state.LocationEmitter); ok {
+			// Its own random source: the market's sequence does not
+			// depend on the trucks.
+			s.fleet, s.locs = newFleet(rand.New(rand.NewPCG(uint64(s.seed), 0xf1ee7))), locs
+		}
 	default:
 		return usageErr("--mix must be %s or %s", mixJobs, mixMarketplace)
 	}

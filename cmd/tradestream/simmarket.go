@@ -30,10 +30,13 @@ type market struct {
 type simPerson struct {
 	id     string
 	trades []string
+	base   codecs.GeoPoint
 }
 
 type simJob struct {
 	id, trade string
+	loc       codecs.GeoPoint
+	bidder    *simPerson // the last bidder
 }
 
 type simPayment struct {
@@ -92,11 +95,12 @@ func (s *simulator) registerMarket(now time.Time) {
 			if s.rng.IntN(4) == 0 {
 				p.trades = append(p.trades, trades[s.rng.IntN(len(trades))])
 			}
+			p.base = codecs.GeoPoint{Lat: 51.3 + s.rng.Float64()*0.4, Lon: -0.5 + s.rng.Float64()*0.7}
 			m.people[tenant] = append(m.people[tenant], p)
 			m.setup = append(m.setup, &codecs.Command{CommandID: fmt.Sprintf("sim-setup-%s-%s-%d", tenant, p.id, now.UnixNano()),
 				TenantID: tenant, TradespersonID: p.id, Kind: codecs.KindUpsertTradesperson, Source: "simulator",
 				UpsertTradesperson: &codecs.UpsertTradesperson{Name: "Simulated " + p.id, Trades: p.trades, Active: true,
-					Base:     codecs.GeoPoint{Lat: 51.3 + s.rng.Float64()*0.4, Lon: -0.5 + s.rng.Float64()*0.7},
+					Base:     p.base,
 					RadiusKm: 10 + s.rng.Float64()*20, WorkingHours: everyDay()}})
 		}
 		max := int32(1000)
@@ -133,7 +137,7 @@ func (s *simulator) postJob(cmd *codecs.Command, now time.Time) {
 		cmd.PostJob.PromoCode = "WELCOME10"
 	}
 	if mode == "bid" {
-		open := append(s.market.open[cmd.TenantID], simJob{id: id, trade: trade})
+		open := append(s.market.open[cmd.TenantID], simJob{id: id, trade: trade, loc: cmd.PostJob.Location})
 		if len(open) > 200 {
 			open = open[1:]
 		}
@@ -143,7 +147,7 @@ func (s *simulator) postJob(cmd *codecs.Command, now time.Time) {
 
 func (s *simulator) bid(cmd *codecs.Command) {
 	open := s.market.open[cmd.TenantID]
-	j := open[s.rng.IntN(len(open))]
+	j := &open[s.rng.IntN(len(open))]
 	var able []simPerson
 	for _, p := range s.market.people[cmd.TenantID] {
 		for _, t := range p.trades {
@@ -166,6 +170,7 @@ func (s *simulator) bid(cmd *codecs.Command) {
 			{Description: "materials", Kind: "materials", AmountMinor: int64(s.rng.IntN(20) * 250)}}}
 	cmd.CommandID = cmd.CommandID + "-" + cmd.SubmitBid.BidID
 	s.lastBid[j.id] = cmd.SubmitBid.BidID
+	j.bidder = &p
 }
 
 func (s *simulator) accept(cmd *codecs.Command) {
@@ -179,6 +184,9 @@ func (s *simulator) accept(cmd *codecs.Command) {
 		s.market.open[cmd.TenantID] = append(open[:i:i], open[i+1:]...)
 		s.market.accepted[cmd.TenantID] = append(s.market.accepted[cmd.TenantID], simPayment{job: j.id, payment: "pay-" + j.id})
 		delete(s.lastBid, j.id)
+		if s.fleet != nil && j.bidder != nil {
+			s.fleet.add(cmd.TenantID, j.id, j.bidder.id, j.bidder.base, j.loc, cmd.AcceptedAt)
+		}
 		return
 	}
 	s.bid(cmd) // nothing to accept yet
