@@ -91,6 +91,8 @@ type Job struct {
 	ETANotices int32 `avro:"eta_notices" json:"-"`
 	// NotifiedETAMinutes is the ETA the last on_the_way announced.
 	NotifiedETAMinutes int32 `avro:"notified_eta_minutes" json:"-"`
+	// Feedback is the customer's rating, once the job is completed.
+	Feedback *JobFeedback `avro:"feedback" json:"feedback"`
 }
 
 // Bid is one tradesperson's offer on a job, with its current quote.

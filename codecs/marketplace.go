@@ -120,6 +120,10 @@ type Tradesperson struct {
 	// applied to the profile (Command.CDCMark): a CDC command at or before
 	// it is a repeat and has no effect.
 	CDCMarks []string `avro:"cdc_marks" json:"-"`
+	// RatedJobs are the jobs whose rating is counted in Rating, each once.
+	RatedJobs []string `avro:"rated_jobs" json:"-"`
+	// CompletedJobs are the jobs the tradesperson completed, each once.
+	CompletedJobs []CompletedJob `avro:"completed_jobs" json:"-"`
 }
 
 // Coverage is what places a tradesperson in the matching index.
@@ -134,6 +138,9 @@ type Rating struct {
 	Count    int64   `avro:"count" json:"count"`
 	Average  float64 `avro:"average" json:"average"`
 	Bayesian float64 `avro:"bayesian" json:"bayesian"`
+	// Distribution counts the ratings of 1 to 5 stars (index 0 is one
+	// star); empty until the first rating.
+	Distribution []int64 `avro:"distribution" json:"distribution"`
 }
 
 // TenantPricing is the pricing group's table value, one per tenant.

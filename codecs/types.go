@@ -76,6 +76,9 @@ type Command struct {
 	CDCMark string `avro:"cdc_mark"`
 	// ETA is set on internal eta_update commands from the tracking group.
 	ETA *ETA `avro:"eta"`
+	// Feedback is set on give_feedback and internal rate_tradesperson
+	// commands.
+	Feedback *GiveFeedback `avro:"feedback"`
 }
 
 // Slot is a confirmed appointment slot.

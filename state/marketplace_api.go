@@ -237,7 +237,21 @@ func (s *Server) postPayment(w http.ResponseWriter, r *http.Request) {
 // its upcoming appointments.
 type tradespersonView struct {
 	*codecs.Tradesperson
+	Rating   codecs.Rating   `json:"rating"`
 	Schedule []scheduleEntry `json:"schedule"`
+	Stats    workStats       `json:"stats"`
+}
+
+// ratingView is r as the API shows it: a tradesperson without ratings has
+// the prior as Bayesian rating, and the distribution always has five counts.
+func ratingView(r codecs.Rating) codecs.Rating {
+	if r.Count == 0 {
+		r.Bayesian = codecs.RatingPrior
+	}
+	if len(r.Distribution) != codecs.MaxStars {
+		r.Distribution = make([]int64, codecs.MaxStars)
+	}
+	return r
 }
 
 type scheduleEntry struct {
@@ -248,7 +262,9 @@ type scheduleEntry struct {
 
 func (s *Server) getTradesperson(w http.ResponseWriter, r *http.Request) {
 	getEntity(s, w, r, s.views.Tradespeople, "id", func(tp *codecs.Tradesperson) any {
-		return tradespersonView{Tradesperson: tp, Schedule: s.schedule(r.PathValue("tenant"), tp.ID)}
+		tenant := r.PathValue("tenant")
+		return tradespersonView{Tradesperson: tp, Rating: ratingView(tp.Rating), Schedule: s.schedule(tenant, tp.ID),
+			Stats: WorkStatsOf(s.opts.Now(), tp, s.appointments(tenant, tp.ID))}
 	})
 }
 
@@ -256,24 +272,30 @@ func (s *Server) getTradesperson(w http.ResponseWriter, r *http.Request) {
 // order; empty when the calendar view has none or cannot be read.
 func (s *Server) schedule(tenant, id string) []scheduleEntry {
 	out := []scheduleEntry{}
-	if s.views.Calendars == nil {
-		return out
-	}
-	cal, err := s.views.Calendars.Get(tenant + "/" + id)
-	if err != nil {
-		s.log.Error("reading calendar", "tenant", tenant, "id", id, "err", err)
-		return out
-	}
-	if cal == nil {
-		return out
-	}
 	now := s.opts.Now()
-	for _, a := range cal.Appointments { // ordered by start
+	for _, a := range s.appointments(tenant, id) { // ordered by start
 		if a.End.After(now) {
 			out = append(out, scheduleEntry{JobID: a.JobID, Start: a.Start, End: a.End})
 		}
 	}
 	return out
+}
+
+// appointments are a tradesperson's booked appointments as the calendar
+// view has them; none when it cannot be read.
+func (s *Server) appointments(tenant, id string) []codecs.CalendarAppointment {
+	if s.views.Calendars == nil {
+		return nil
+	}
+	cal, err := s.views.Calendars.Get(tenant + "/" + id)
+	if err != nil {
+		s.log.Error("reading calendar", "tenant", tenant, "id", id, "err", err)
+		return nil
+	}
+	if cal == nil {
+		return nil
+	}
+	return cal.Appointments
 }
 
 func (s *Server) getPayment(w http.ResponseWriter, r *http.Request) {

@@ -54,7 +54,7 @@ func TestGetTradespersonHasProfileRatingAndSchedule(t *testing.T) {
 	s := NewServer(rec, Views{Jobs: mapView{}, Tradespeople: tpView{"acme/tp1": {ID: "tp1", Name: "Ana", Trades: []string{"plumber"}}}}, Options{})
 	w := do(s, "GET", "/v1/tenants/acme/tradespeople/tp1", "")
 	require.Equal(t, http.StatusOK, w.Code)
-	assert.Contains(t, w.Body.String(), `"rating":{"count":0,"average":0,"bayesian":0}`)
+	assert.Contains(t, w.Body.String(), `"rating":{"count":0,"average":0,"bayesian":4,"distribution":[0,0,0,0,0]}`)
 	assert.Contains(t, w.Body.String(), `"schedule":[]`)
 	assert.Equal(t, http.StatusNotFound, do(s, "GET", "/v1/tenants/acme/payments/p1", "").Code)
 }

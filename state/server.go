@@ -35,6 +35,10 @@ type Views struct {
 	Notifications Getter[codecs.Notifications]
 	// Calendars are the tradespeople's calendars, keyed "<tenant>/<id>".
 	Calendars Getter[codecs.Calendar]
+	// Insights are the tenants' insights windows (stream time), keyed by
+	// tenant; InsightDays their day counters, keyed "<tenant>/<YYYY-MM-DD>".
+	Insights    Getter[codecs.InsightsState]
+	InsightDays Getter[codecs.InsightsDay]
 }
 
 // Options configure a Server.
@@ -118,6 +122,8 @@ func (s *Server) routes() {
 	s.tenant("POST /v1/tenants/{tenant}/jobs/{job}/bids", s.postBid)
 	s.tenant("POST /v1/tenants/{tenant}/jobs/{job}/accept", s.acceptBid)
 	s.tenant("POST /v1/tenants/{tenant}/jobs/{job}/payments", s.postPayment)
+	s.tenant("POST /v1/tenants/{tenant}/jobs/{job}/feedback", s.postFeedback)
+	s.tenant("GET /v1/tenants/{tenant}/insights", s.getInsights)
 	s.tenant("POST /v1/tenants/{tenant}/tradespeople", s.postTradesperson)
 	s.tenant("GET /v1/tenants/{tenant}/tradespeople/{id}", s.getTradesperson)
 	s.tenant("POST /v1/tenants/{tenant}/locations", s.postLocations)

@@ -30,6 +30,12 @@ const (
 	DependencyCommandsTopic   goka.Stream = "tradestream.dependency-commands"
 	LocationsTopic            goka.Stream = "tradestream.locations"
 	TrackingCommandsTopic     goka.Stream = "tradestream.tracking-commands"
+	JobEventsTopic            goka.Stream = "tradestream.job-events"
+	InsightUpdatesTopic       goka.Stream = "tradestream.insight-updates"
+	InsightsLateTopic         goka.Stream = "tradestream.insights-late"
+	// InsightsLoopTopic is goka's loopback topic of the insights group
+	// ("<group>-loop").
+	InsightsLoopTopic goka.Stream = "tradestream.insights-loop"
 
 	IngestGroup        goka.Group = "tradestream.ingest"
 	JobsGroup          goka.Group = "tradestream.jobs"
@@ -43,6 +49,8 @@ const (
 	CalendarGroup      goka.Group = "tradestream.calendar"
 	DependenciesGroup  goka.Group = "tradestream.dependencies"
 	TrackingGroup      goka.Group = "tradestream.tracking"
+	InsightsGroup      goka.Group = "tradestream.insights"
+	InsightDaysGroup   goka.Group = "tradestream.insight-days"
 )
 
 // ExternalOwner is the Spec.Owner of topics written outside Tradestream:
@@ -155,6 +163,23 @@ type Catalog struct {
 	// Tracking is the tracking group's table: each tradesperson's active
 	// en-route job, last ping and speed estimate, keyed "<tenant>/<tradesperson>".
 	Tracking *Table[codecs.TrackingState]
+	// JobEvents carries jobs' domain events (posted, cancelled, arrived,
+	// completed, rated) keyed by tenant, for insights.
+	JobEvents *Stream[codecs.JobEvent]
+	// Insights is the insights group's table: each tenant's stream time and
+	// open days, keyed by tenant.
+	Insights *Table[codecs.InsightsState]
+	// InsightUpdates carries each tenant's day counters as they change and
+	// once final, keyed "<tenant>/<YYYY-MM-DD>".
+	InsightUpdates *Stream[codecs.InsightsDay]
+	// InsightsLate carries insights input that came after its day closed,
+	// keyed by tenant.
+	InsightsLate *Stream[codecs.LateRecord]
+	// InsightsLoop is the insights group's loopback: job events and ledger
+	// entries merged into one log per tenant, keyed by tenant.
+	InsightsLoop *Stream[codecs.InsightInput]
+	// InsightDays is every tenant's day counters, keyed "<tenant>/<YYYY-MM-DD>".
+	InsightDays *Table[codecs.InsightsDay]
 
 	// Metrics count and time what the processors of this catalog do.
 	Metrics *Metrics
@@ -174,7 +199,7 @@ func NewCatalog(cfg Config, reg codecs.Registry) (*Catalog, error) {
 	c.Commands = stream[codecs.Command](&b, CommandsTopic, "command", "tenant_id", "")
 	c.JobCommands = stream[codecs.Command](&b, JobCommandsTopic, "command", "tenant_id/job_id", IngestGroup)
 	c.Rejects = stream[codecs.Rejection](&b, RejectsTopic, "rejection", "tenant_id", "")
-	c.TradespersonCommands = stream[codecs.Command](&b, TradespersonCommandsTopic, "command", "tenant_id/tradesperson_id", IngestGroup)
+	c.TradespersonCommands = stream[codecs.Command](&b, TradespersonCommandsTopic, "command", "tenant_id/tradesperson_id", "")
 	c.PricingCommands = stream[codecs.Command](&b, PricingCommandsTopic, "command", "tenant_id", "")
 	c.PromoCommands = stream[codecs.Command](&b, PromoCommandsTopic, "command", "tenant_id/code", "")
 	c.PaymentCommands = stream[codecs.Command](&b, PaymentCommandsTopic, "command", "tenant_id/payment_id", IngestGroup)
@@ -206,6 +231,12 @@ func NewCatalog(cfg Config, reg codecs.Registry) (*Catalog, error) {
 	c.Locations = stream[codecs.LocationPing](&b, LocationsTopic, "location_ping", "tenant_id/tradesperson_id", "")
 	c.TrackingCommands = stream[codecs.TrackingCommand](&b, TrackingCommandsTopic, "tracking_command", "tenant_id/tradesperson_id", JobsGroup)
 	c.Tracking = table[codecs.TrackingState](&b, TrackingGroup, "tracking_state", "tenant_id/tradesperson_id")
+	c.JobEvents = stream[codecs.JobEvent](&b, JobEventsTopic, "job_event", "tenant_id", JobsGroup)
+	c.Insights = table[codecs.InsightsState](&b, InsightsGroup, "insights_state", "tenant_id")
+	c.InsightUpdates = stream[codecs.InsightsDay](&b, InsightUpdatesTopic, "insights_day", "tenant_id/date", InsightsGroup)
+	c.InsightsLate = stream[codecs.LateRecord](&b, InsightsLateTopic, "late_record", "tenant_id", InsightsGroup)
+	c.InsightsLoop = stream[codecs.InsightInput](&b, InsightsLoopTopic, "insight_input", "tenant_id", InsightsGroup)
+	c.InsightDays = table[codecs.InsightsDay](&b, InsightDaysGroup, "insights_day", "tenant_id/date")
 	if b.err != nil {
 		return nil, b.err
 	}

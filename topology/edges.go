@@ -45,6 +45,30 @@ func (s *Stream[T]) Input(h Handler[T]) goka.Edge {
 	})
 }
 
+// Loop consumes the stream as the group's loopback (goka.Loop): the
+// stream's topic must be "<group>-loop", and the group writes it with
+// Loopback. Bad records and handler panics go to the dead-letter topic as
+// with Input.
+func (s *Stream[T]) Loop(h Handler[T]) goka.Edge {
+	return goka.Loop(s.Codec(), func(ctx goka.Context, msg any) {
+		start := time.Now()
+		defer s.metrics.observe(string(ctx.Group()), string(s.Topic), start)
+		if p, ok := msg.(*poison); ok {
+			s.deadLetter(ctx, p.raw, p.err)
+			return
+		}
+		v, _ := msg.(*T)
+		defer recoverToDeadLetter(ctx, nil, s.deadLetter)
+		h(ctx, v)
+	})
+}
+
+// Loopback writes v to the group's loopback under key.
+func (s *Stream[T]) Loopback(ctx goka.Context, key string, v *T) {
+	ctx.Loopback(key, v)
+	s.metrics.emit(string(ctx.Group()), string(s.Topic))
+}
+
 // Output declares that the group writes this stream.
 func (s *Stream[T]) Output() goka.Edge { return goka.Output(s.Topic, s.Codec()) }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/tradestream/tradestream/processors/cdc"
 	"github.com/tradestream/tradestream/processors/dependencies"
 	"github.com/tradestream/tradestream/processors/ingest"
+	"github.com/tradestream/tradestream/processors/insights"
 	"github.com/tradestream/tradestream/processors/jobs"
 	"github.com/tradestream/tradestream/processors/matching"
 	"github.com/tradestream/tradestream/processors/notifications"
@@ -48,6 +49,8 @@ var groups = map[string]func(*topology.Catalog) *goka.GroupGraph{
 	"calendar":      calendar.Define,
 	"dependencies":  dependencies.Define,
 	"tracking":      tracking.Define,
+	"insights":      insights.Define,
+	"insight-days":  insights.DefineDays,
 }
 
 // groupSetups give a group what it takes from the instance config: its
@@ -161,11 +164,17 @@ func newApp(cfg *Config, cat *topology.Catalog, log *slog.Logger) (*app, error) 
 		return nil, err
 	}
 	views.Calendars = calendarsView
+	if views.Insights, err = addView(a, cat.Insights, viewOpts); err != nil {
+		return nil, err
+	}
+	if views.InsightDays, err = addView(a, cat.InsightDays, viewOpts); err != nil {
+		return nil, err
+	}
 	a.emitter, err = state.NewKafkaEmitter(cat, goka.WithEmitterLogger(glog))
 	if err != nil {
 		return nil, err
 	}
-	a.server = state.NewServer(a.emitter, views, state.Options{Keys: keys, Ready: a.recovered, Logger: log,
+	a.server = state.NewServer(a.emitter, views, state.Options{Keys: keys, Ready: a.recovered, Logger: log, Now: cfg.now,
 		Metrics: cat.Metrics.Registry, Dashboard: a.dashboardSources(jobsView, peopleView, calendarsView),
 		Locations: a.emitter})
 	registerMetrics(a)

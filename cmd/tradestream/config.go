@@ -67,6 +67,10 @@ type Config struct {
 	Mix string
 	// Duration bounds simulate; 0 runs until interrupted.
 	Duration time.Duration
+
+	// now is the API's clock (the accepted time of commands); nil is
+	// time.Now. Tests set it to replay a known timeline; no flag sets it.
+	now func() time.Time
 }
 
 type flagSet struct {

@@ -110,7 +110,11 @@ func planReplay(client sarama.Client, admin sarama.ClusterAdmin, cat *topology.C
 		}
 	}
 	p := replayPlan{group: g.Group(), offsets: map[string]map[int32]int64{}}
-	for _, e := range g.InputStreams() {
+	inputs := append(goka.Edges{}, g.InputStreams()...)
+	if loop := g.LoopStream(); loop != nil {
+		inputs = append(inputs, loop) // a loopback is an input too: its log replays with the rest
+	}
+	for _, e := range inputs {
 		parts, err := client.Partitions(e.Topic())
 		if err != nil {
 			return p, fmt.Errorf("partitions of %s: %w", e.Topic(), err)

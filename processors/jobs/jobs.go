@@ -26,6 +26,8 @@ func Define(cat *topology.Catalog) *goka.GroupGraph {
 		cat.JobCommands.Output(),
 		cat.Notifications.Output(),
 		cat.TrackingCommands.Output(),
+		cat.TradespersonCommands.Output(),
+		cat.JobEvents.Output(),
 	)
 }
 
@@ -49,6 +51,18 @@ func (p *processor) handle(ctx goka.Context, cmd *codecs.Command) {
 
 // send delivers one effect of cmd on job.
 func (p *processor) send(ctx goka.Context, cmd *codecs.Command, job *codecs.Job, e Effect) {
+	if e.To == ToTradespeople {
+		if key, out := TradespersonCommand(job, e.Kind); out != nil {
+			p.cat.TradespersonCommands.Emit(ctx, key, out)
+		}
+		return
+	}
+	if e.To == ToInsights {
+		if ev := JobEventOf(job, e.Arg); ev != nil {
+			p.cat.JobEvents.Emit(ctx, job.TenantID, ev)
+		}
+		return
+	}
 	if e.To >= ToCalendar {
 		p.sendSchedule(ctx, ScheduleMessages(cmd, job, e))
 		return

@@ -73,6 +73,11 @@ const (
 	ToNotify
 	// ToTracking is the tracking group, keyed "<tenant>/<tradesperson>".
 	ToTracking
+	// ToTradespeople is the tradespeople group, keyed
+	// "<tenant>/<tradesperson>": a rating to count.
+	ToTradespeople
+	// ToInsights is the job-events stream, keyed by tenant.
+	ToInsights
 )
 
 // Result is the outcome of Apply.
@@ -138,6 +143,8 @@ func Apply(job *codecs.Job, cmd *codecs.Command, env Env) Result {
 		next = recordRejection(clone(job), cmd)
 	case codecs.KindMatched:
 		next = matched(clone(job), cmd)
+	case codecs.KindGiveFeedback:
+		next, rej = giveFeedback(clone(job), cmd)
 	case codecs.KindSlotConfirmed, codecs.KindSlotRefused, codecs.KindSlotProbed, codecs.KindSubscribeDependent,
 		codecs.KindDependencyUpdate, codecs.KindDependencyCycle:
 		next, extra = schedule(job, cmd)
@@ -197,6 +204,8 @@ func effects(before, after *codecs.Job, cmd *codecs.Command) []Effect {
 	if before == nil && cmd.Kind == codecs.KindPostJob {
 		out = append(out, Effect{Kind: codecs.MatchJob, To: ToMatching})
 	}
+	out = append(out, feedbackEffects(before, after)...)
+	out = append(out, insightEffects(before, after)...)
 	out = append(out, scheduleEffects(before, after, cmd)...)
 	if before != nil {
 		out = append(out, trackingEffects(before, after)...)

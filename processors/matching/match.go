@@ -7,6 +7,7 @@ import (
 
 	"github.com/tradestream/tradestream/codecs"
 	"github.com/tradestream/tradestream/processors/internal/geo"
+	"github.com/tradestream/tradestream/processors/internal/rating"
 	"github.com/tradestream/tradestream/processors/internal/slot"
 )
 
@@ -16,8 +17,8 @@ const MaxOffers = 5
 // Bayesian rating prior: a tradesperson starts at PriorRating with the
 // weight of PriorWeight ratings.
 const (
-	PriorRating = 4.0
-	PriorWeight = 5.0
+	PriorRating = rating.Prior
+	PriorWeight = rating.Weight
 )
 
 // Candidate is a ranked match.
@@ -28,9 +29,7 @@ type Candidate struct {
 }
 
 // Bayesian is the rating shrunk towards the prior: (w·prior + n·avg)/(w + n).
-func Bayesian(count int64, average float64) float64 {
-	return (PriorWeight*PriorRating + float64(count)*average) / (PriorWeight + float64(count))
-}
+func Bayesian(count int64, average float64) float64 { return rating.Bayesian(count, average) }
 
 // Calendars gives a tradesperson's booked appointments (ordered by start,
 // as the calendar keeps them); nil for none.

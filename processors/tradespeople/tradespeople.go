@@ -27,10 +27,20 @@ type processor struct{ cat *topology.Catalog }
 
 func (p *processor) handle(ctx goka.Context, cmd *codecs.Command) {
 	cur := p.cat.Tradespeople.Get(ctx)
+	switch cmd.Kind {
+	case codecs.KindRateTradesperson:
+		p.rate(ctx, cmd, cur)
+		return
+	case codecs.KindJobCompleted:
+		if next := Complete(cur, cmd); next != nil {
+			p.cat.Tradespeople.Set(ctx, next)
+		}
+		return
+	}
 	if cur != nil && cmd.Seq == cur.Seq {
 		// A redelivery of the last change: its index updates are sent
 		// again (the index ignores what it has) in case a crash lost them.
-		p.index(ctx, cmd, Previous(cur), cur)
+		p.index(ctx, cmd.TenantID, cmd.TradespersonID, cmd.Seq, Previous(cur), cur)
 		p.cat.CalendarCommands.Emit(ctx, ctx.Key(), CalendarProfile(cmd, cur))
 		return
 	}
@@ -43,7 +53,7 @@ func (p *processor) handle(ctx goka.Context, cmd *codecs.Command) {
 	default:
 		return
 	}
-	p.index(ctx, cmd, cur, next)
+	p.index(ctx, cmd.TenantID, cmd.TradespersonID, cmd.Seq, cur, next)
 	p.cat.CalendarCommands.Emit(ctx, ctx.Key(), CalendarProfile(cmd, next))
 }
 
@@ -59,8 +69,8 @@ func CalendarProfile(cmd *codecs.Command, tp *codecs.Tradesperson) *codecs.Calen
 		At: cmd.AcceptedAt, Profile: p}
 }
 
-func (p *processor) index(ctx goka.Context, cmd *codecs.Command, before, after *codecs.Tradesperson) {
-	for _, u := range IndexUpdates(cmd.TenantID, cmd.TradespersonID, cmd.Seq, before, after) {
+func (p *processor) index(ctx goka.Context, tenant, id string, seq int64, before, after *codecs.Tradesperson) {
+	for _, u := range IndexUpdates(tenant, id, seq, before, after) {
 		p.cat.MatchEvents.Emit(ctx, u.Key, u.Event)
 	}
 }
@@ -118,7 +128,7 @@ func Apply(cur *codecs.Tradesperson, cmd *codecs.Command) (*codecs.Tradesperson,
 		tp.CDCMarks = cur.CDCMarks
 	}
 	if cur != nil {
-		tp.CreatedAt, tp.Rating = cur.CreatedAt, cur.Rating
+		tp.CreatedAt, tp.Rating, tp.RatedJobs, tp.CompletedJobs = cur.CreatedAt, cur.Rating, cur.RatedJobs, cur.CompletedJobs
 		tp.Previous = &codecs.Coverage{Base: cur.Base, RadiusKm: cur.RadiusKm, Trades: cur.Trades}
 	}
 	return tp, false

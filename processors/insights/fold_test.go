@@ -1,0 +1,63 @@
+package insights
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/tradestream/tradestream/codecs"
+)
+
+var start = time.Date(2030, 1, 7, 9, 0, 0, 0, time.UTC)
+
+func ev(job, kind string, at time.Time) *codecs.JobEvent {
+	return &codecs.JobEvent{TenantID: "acme", JobID: job, Kind: kind, At: at}
+}
+
+func arrived(job string, lateBy time.Duration) *codecs.JobEvent {
+	e := ev(job, codecs.JobEventArrived, start.Add(lateBy))
+	e.AppointmentStart = start
+	return e
+}
+
+func TestFoldJobEventCountsEachJobAndKindOnce(t *testing.T) {
+	var a Agg
+	done := ev("j1", codecs.JobEventCompleted, start.Add(90*time.Minute))
+	done.OnSiteAt = start.Add(15 * time.Minute)
+	rated := ev("j1", codecs.JobEventRated, start.Add(2*time.Hour))
+	rated.Rating = 4
+	for _, e := range []*codecs.JobEvent{
+		ev("j1", codecs.JobEventPosted, start), ev("j2", codecs.JobEventPosted, start),
+		ev("j1", codecs.JobEventPosted, start), // a re-send: once
+		arrived("j1", -5*time.Minute),          // early: delay 0, on time
+		arrived("j2", 10*time.Minute),          // 10 min: on time
+		arrived("j3", 25*time.Minute),          // 25 min: late
+		arrived("j3", 25*time.Minute),          // again: once
+		done, done, rated,
+		ev("j4", codecs.JobEventCancelled, start),
+		{TenantID: "acme", JobID: "j5", Kind: codecs.JobEventArrived, At: start}, // no appointment: not an arrival
+	} {
+		FoldJobEvent(&a, e)
+	}
+	assert.Equal(t, codecs.InsightCounts{JobsPosted: 2, JobsCompleted: 1, JobsCancelled: 1,
+		Arrivals: 3, DelaySeconds: (0 + 10 + 25) * 60, OnTime: 2, Ratings: 1, RatingSum: 4,
+		WorkedSeconds: 75 * 60}, a.Counts)
+}
+
+func TestFoldLedgerAddsCapturesAndTakesRefundsOnce(t *testing.T) {
+	var a Agg
+	entry := func(cmd, event string, amount int64) *codecs.LedgerEntry {
+		return &codecs.LedgerEntry{TenantID: "acme", CommandID: cmd, Event: event, AmountMinor: amount, At: start}
+	}
+	for _, e := range []*codecs.LedgerEntry{
+		entry("c1", codecs.PaymentAuthorized, 9000), // not revenue
+		entry("c2", codecs.PaymentCaptured, 9000),
+		entry("c2", codecs.PaymentCaptured, 9000), // appended again: once
+		entry("c3", codecs.PaymentRefunded, 2500),
+		entry("c4", codecs.PaymentSettled, 6500), // not revenue
+	} {
+		FoldLedger(&a, e)
+	}
+	assert.Equal(t, int64(9000-2500), a.Counts.RevenueMinor)
+}

@@ -1,0 +1,157 @@
+// Package insights holds the two processor groups behind GET
+// .../insights: insights folds each tenant's job events and payments
+// ledger into UTC-day windows (topology/window), and insight-days keeps
+// each day's counters for the API.
+//
+// # Windows
+//
+// Days are tumbling 24 h windows with Grace (1 h) on event time. Stream time
+// is per tenant: a tenant's day closes ("final") once one of its records
+// has an event time at or past the next day's 01:00 UTC. Records of a
+// closed day go to tradestream.insights-late and are not counted. A tenant
+// that goes quiet keeps its last day open (final false) until its next
+// record; there is no wall-clock punctuation.
+//
+// # One log per tenant
+//
+// Job events and ledger entries come on two topics, and Goka interleaves
+// two inputs as they arrive: the order in which a tenant's records of both
+// reach the windows — and so which of them are late — would differ from
+// one run to the next. The group therefore first appends both, unchanged,
+// to its loopback topic (tradestream.insights-loop, keyed by tenant), and
+// folds that single log. Its order is decided once, when the records first
+// arrive; replaying the group from the earliest offsets (tradestream replay
+// resets the loopback too) reads the same log in the same order and gives
+// the same finals, and the copies the replay appends to the loop again are
+// counted never (the day's ids) or late (the day closed).
+//
+// # Exactly once in effect
+//
+// Inputs are at-least-once: the jobs group re-sends a job event from its
+// outbox when a command is redelivered, the payments group may append a
+// ledger entry again, and this group may see its own input again after a
+// crash. Each open day keeps the ids of the events it counted ((job, kind)
+// and the ledger entry's command id) and counts each once; the ids expire
+// with the day. The day's final counters are therefore the same however
+// often the input is delivered, and a replay of the same input from the
+// start gives the same finals.
+package insights
+
+import (
+	"time"
+
+	"github.com/lovoo/goka"
+
+	"github.com/tradestream/tradestream/codecs"
+	"github.com/tradestream/tradestream/topology"
+	"github.com/tradestream/tradestream/topology/window"
+)
+
+// Grace is how long after midnight UTC a day still takes records.
+const Grace = time.Hour
+
+// Days are UTC days with Grace.
+var Days = window.Tumbling(24*time.Hour, Grace)
+
+// Define returns the insights group graph: job events and the payments
+// ledger, both keyed by tenant (co-partitioned), folded into day windows.
+func Define(cat *topology.Catalog) *goka.GroupGraph {
+	p := &processor{cat: cat}
+	p.agg = &window.Aggregation[Agg]{
+		Spec: Days,
+		Init: func(window.Bounds) Agg { return Agg{} },
+		Load: func(ctx goka.Context) window.State[Agg] { return FromStored(cat.Insights.Get(ctx)) },
+		Save: func(ctx goka.Context, st window.State[Agg]) { cat.Insights.Set(ctx, ToStored(st)) },
+		Final: func(ctx goka.Context, pane window.Pane[Agg]) {
+			cat.InsightUpdates.Emit(ctx, ctx.Key()+"/"+Date(pane.Start), DayOf(ctx.Key(), pane, true))
+		},
+		Update: func(ctx goka.Context, pane window.Pane[Agg]) {
+			cat.InsightUpdates.Emit(ctx, ctx.Key()+"/"+Date(pane.Start), DayOf(ctx.Key(), pane, false))
+		},
+	}
+	return topology.DefineGroup(cat, cat.Insights,
+		cat.JobEvents.Input(func(ctx goka.Context, ev *codecs.JobEvent) {
+			cat.InsightsLoop.Loopback(ctx, ctx.Key(), &codecs.InsightInput{JobEvent: ev})
+		}),
+		cat.PaymentsLedger.Input(func(ctx goka.Context, e *codecs.LedgerEntry) {
+			cat.InsightsLoop.Loopback(ctx, ctx.Key(), &codecs.InsightInput{LedgerEntry: e})
+		}),
+		cat.InsightsLoop.Loop(p.input),
+		cat.InsightUpdates.Output(),
+		cat.InsightsLate.Output(),
+	)
+}
+
+type processor struct {
+	cat *topology.Catalog
+	agg *window.Aggregation[Agg]
+}
+
+// input folds one record of the merged log into the tenant's days.
+func (p *processor) input(ctx goka.Context, in *codecs.InsightInput) {
+	switch {
+	case in.JobEvent != nil:
+		ev := in.JobEvent
+		p.add(ctx, string(p.cat.JobEvents.Topic), EventID(ev), ev.At, func(a *Agg) { FoldJobEvent(a, ev) })
+	case in.LedgerEntry != nil:
+		e := in.LedgerEntry
+		p.add(ctx, string(p.cat.PaymentsLedger.Topic), LedgerID(e), e.At, func(a *Agg) { FoldLedger(a, e) })
+	}
+}
+
+// add folds one record; a late one goes to the late topic with its id.
+func (p *processor) add(ctx goka.Context, source, id string, at time.Time, fold func(*Agg)) {
+	agg := *p.agg
+	agg.Late = func(ctx goka.Context, t, streamTime time.Time) {
+		p.cat.InsightsLate.Emit(ctx, ctx.Key(), &codecs.LateRecord{TenantID: ctx.Key(), Source: source, ID: id,
+			EventTime: t, StreamTime: streamTime})
+	}
+	agg.Add(ctx, at, fold)
+}
+
+// Date is the UTC date of t, YYYY-MM-DD.
+func Date(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+
+// DayOf is a pane as the day record of tenant.
+func DayOf(tenant string, pane window.Pane[Agg], final bool) *codecs.InsightsDay {
+	return &codecs.InsightsDay{TenantID: tenant, Date: Date(pane.Start), Counts: pane.Agg.Counts, Final: final}
+}
+
+// FromStored is the window state of a stored tenant state (nil: empty).
+func FromStored(s *codecs.InsightsState) window.State[Agg] {
+	if s == nil {
+		return window.State[Agg]{}
+	}
+	st := window.State[Agg]{StreamTime: s.StreamTime, Panes: make([]window.Pane[Agg], len(s.Panes))}
+	for i, p := range s.Panes {
+		st.Panes[i] = window.Pane[Agg]{Bounds: window.Bounds{Start: p.Start.UTC(), End: p.End.UTC()},
+			Agg: Agg{Counts: p.Counts, Seen: p.Seen}}
+	}
+	return st
+}
+
+// ToStored is the stored form of a tenant's window state.
+func ToStored(st window.State[Agg]) *codecs.InsightsState {
+	out := &codecs.InsightsState{StreamTime: st.StreamTime, Panes: make([]codecs.InsightPane, len(st.Panes))}
+	for i, p := range st.Panes {
+		seen := p.Agg.Seen
+		if seen == nil {
+			seen = []string{}
+		}
+		out.Panes[i] = codecs.InsightPane{Start: p.Start, End: p.End, Counts: p.Agg.Counts, Seen: seen}
+	}
+	return out
+}
+
+// DefineDays returns the insight-days group graph: the latest counters of
+// each tenant's day, keyed "<tenant>/<YYYY-MM-DD>". A final day stays final.
+func DefineDays(cat *topology.Catalog) *goka.GroupGraph {
+	return topology.DefineGroup(cat, cat.InsightDays,
+		cat.InsightUpdates.Input(func(ctx goka.Context, d *codecs.InsightsDay) {
+			if cur := cat.InsightDays.Get(ctx); cur != nil && cur.Final && !d.Final {
+				return
+			}
+			cat.InsightDays.Set(ctx, d)
+		}),
+	)
+}

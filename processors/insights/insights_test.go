@@ -1,0 +1,104 @@
+package insights
+
+import (
+	"testing"
+	"time"
+
+	"github.com/lovoo/goka/tester"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tradestream/tradestream/codecs"
+	"github.com/tradestream/tradestream/topology"
+	"github.com/tradestream/tradestream/topology/topologytest"
+)
+
+var day = time.Date(2030, 1, 7, 0, 0, 0, 0, time.UTC)
+
+// record is one input of the insights group: a job event or a ledger entry.
+type record struct {
+	job    *codecs.JobEvent
+	ledger *codecs.LedgerEntry
+}
+
+func posted(job string, at time.Duration) record {
+	return record{job: ev(job, codecs.JobEventPosted, day.Add(at))}
+}
+
+func captured(cmd string, amount int64, at time.Duration) record {
+	return record{ledger: &codecs.LedgerEntry{TenantID: "acme", CommandID: cmd, Event: codecs.PaymentCaptured,
+		AmountMinor: amount, At: day.Add(at)}}
+}
+
+// input: the 7th and the 8th, out of order, with a repeat, one record
+// within grace (23:30 on the 7th after 00:20 on the 8th) and one beyond it
+// (22:00 on the 7th after 01:10 on the 8th closed the 7th).
+var input = []record{
+	posted("a", 9*time.Hour),
+	captured("c1", 5000, 10*time.Hour),
+	posted("b", 24*time.Hour+20*time.Minute), // the 8th
+	posted("c", 23*time.Hour+30*time.Minute), // the 7th, in grace
+	posted("a", 9*time.Hour),                 // a re-send: counted once
+	captured("c2", 700, 25*time.Hour+10*time.Minute),
+	posted("d", 22*time.Hour), // late: the 7th closed at 01:00 on the 8th
+	posted("e", 50*time.Hour), // the 9th: closes the 8th
+}
+
+func run(t *testing.T, rs []record) (finals []*codecs.InsightsDay, late []*codecs.LateRecord, tt *tester.Tester, cat *topology.Catalog) {
+	t.Helper()
+	cat = topologytest.Catalog(t)
+	tt = topologytest.Run(t, Define(cat), DefineDays(cat))
+	upd, lt := tt.NewQueueTracker(string(cat.InsightUpdates.Topic)), tt.NewQueueTracker(string(cat.InsightsLate.Topic))
+	for _, r := range rs {
+		if r.job != nil {
+			tt.Consume(string(cat.JobEvents.Topic), "acme", r.job)
+		} else {
+			tt.Consume(string(cat.PaymentsLedger.Topic), "acme", r.ledger)
+		}
+	}
+	for {
+		_, v, ok := upd.Next()
+		if !ok {
+			break
+		}
+		if d := v.(*codecs.InsightsDay); d.Final {
+			finals = append(finals, d)
+		}
+	}
+	for {
+		_, v, ok := lt.Next()
+		if !ok {
+			break
+		}
+		late = append(late, v.(*codecs.LateRecord))
+	}
+	return finals, late, tt, cat
+}
+
+func TestInsightsCloseDaysOnStreamTimeAndSendLateRecordsAside(t *testing.T) {
+	finals, late, tt, cat := run(t, input)
+	assert.Equal(t, []*codecs.InsightsDay{
+		// a and c (c out of order, in grace); 5000 captured.
+		{TenantID: "acme", Date: "2030-01-07", Counts: codecs.InsightCounts{JobsPosted: 2, RevenueMinor: 5000}, Final: true},
+		{TenantID: "acme", Date: "2030-01-08", Counts: codecs.InsightCounts{JobsPosted: 1, RevenueMinor: 700}, Final: true},
+	}, finals)
+	require.Len(t, late, 1)
+	assert.Equal(t, &codecs.LateRecord{TenantID: "acme", Source: string(cat.JobEvents.Topic), ID: "d/posted",
+		EventTime: day.Add(22 * time.Hour), StreamTime: day.Add(25*time.Hour + 10*time.Minute)}, late[0])
+
+	st := tt.TableValue(cat.Insights.Topic, "acme").(*codecs.InsightsState)
+	require.Len(t, st.Panes, 1, "closed days expired: the 9th is open")
+	assert.Equal(t, "2030-01-09", Date(st.Panes[0].Start))
+	d := tt.TableValue(cat.InsightDays.Topic, "acme/2030-01-07").(*codecs.InsightsDay)
+	assert.True(t, d.Final, "the days table keeps the final")
+}
+
+func TestInsightsOfTheSameInputTwiceAreTheSame(t *testing.T) {
+	once, _, _, _ := run(t, input)
+	doubled := make([]record, 0, 2*len(input))
+	for _, r := range input {
+		doubled = append(doubled, r, r) // every record delivered twice in a row
+	}
+	twice, _, _, _ := run(t, doubled)
+	assert.Equal(t, once, twice)
+}
