@@ -60,6 +60,8 @@ type Options struct {
 	// Dashboard are the dashboard's sources; nil: the page at / shows that
 	// this server has no feeds.
 	Dashboard *DashboardSources
+	// RateLimit is the per-tenant request budget. Default: unlimited.
+	RateLimit RateLimit
 }
 
 // Server is the HTTP API.
@@ -73,6 +75,7 @@ type Server struct {
 	mux      *http.ServeMux
 	metrics  *httpMetrics
 	dash     *dashboard
+	limiter  *limiter
 	// stopping is closed by Drain: streams end.
 	stopping  chan struct{}
 	drainOnce sync.Once
@@ -98,6 +101,7 @@ func NewServer(emitter Emitter, views Views, opts Options) *Server {
 	if opts.Dashboard != nil {
 		s.dash = newDashboard(*opts.Dashboard)
 	}
+	s.limiter = newLimiter(opts.RateLimit, opts.Now, opts.Metrics)
 	s.routes()
 	return s
 }
@@ -147,6 +151,11 @@ func (s *Server) tenant(pattern string, h http.HandlerFunc) {
 		}
 		if err := s.opts.Keys.authorize(r); err != nil {
 			writeError(w, err)
+			return
+		}
+		if ok, wait := s.limiter.take(r.PathValue("tenant")); !ok {
+			w.Header().Set("Retry-After", retryAfter(wait))
+			writeError(w, errRateLimited)
 			return
 		}
 		h(w, r)

@@ -176,7 +176,7 @@ func newApp(cfg *Config, cat *topology.Catalog, log *slog.Logger) (*app, error) 
 	}
 	a.server = state.NewServer(a.emitter, views, state.Options{Keys: keys, Ready: a.recovered, Logger: log, Now: cfg.now,
 		Metrics: cat.Metrics.Registry, Dashboard: a.dashboardSources(jobsView, peopleView, calendarsView),
-		Locations: a.emitter})
+		Locations: a.emitter, RateLimit: state.RateLimit{Rate: cfg.RateLimit, Burst: cfg.RateBurst}})
 	registerMetrics(a)
 	a.httpLn, err = net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {

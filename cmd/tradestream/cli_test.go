@@ -31,6 +31,10 @@ func TestBadUsageExitsWith2AndOneLineReason(t *testing.T) {
 		"topics subcommand":   {"topics", "delete"},
 		"negative rate":       {"simulate", "--brokers", "x:1", "--registry", "http://x", "--rate", "-1"},
 		"demo open on a LAN":  {"demo", "--http", "0.0.0.0:8080"},
+		"negative rate limit": {"demo", "--rate-limit", "-1"},
+		"export no table":     {"export", "--brokers", "x:1", "--registry", "http://x"},
+		"dlq subcommand":      {"dlq", "purge"},
+		"dlq bad since":       {"dlq", "inspect", "--brokers", "x:1", "--registry", "http://x", "--since", "yesterday"},
 	}
 	for name, args := range cases {
 		t.Run(name, func(t *testing.T) {

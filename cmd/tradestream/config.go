@@ -40,6 +40,11 @@ type Config struct {
 	APIKeys string
 	// Insecure lets run start without API keys.
 	Insecure bool
+	// RateLimit is each tenant's sustained HTTP request rate (requests/s);
+	// 0 is unlimited. Default: 100.
+	RateLimit float64
+	// RateBurst is each tenant's burst of requests. Default: 0 (twice the rate).
+	RateBurst int
 	// TopicPrefix is prepended to every topic and group name. Default: "".
 	TopicPrefix string
 	// Partitions is the partition count of new topics. Default: 12.
@@ -99,6 +104,8 @@ func (f *flagSet) server(defaultStateDir string) {
 	host, _ := os.Hostname()
 	f.StringVar(&f.cfg.InstanceID, "instance-id", host, "instance name (its state lives in state-dir/instance-id)")
 	f.StringVar(&f.cfg.APIKeys, "api-keys", "", "JSON file of API keys [{key, tenant, role}]")
+	f.Float64Var(&f.cfg.RateLimit, "rate-limit", 100, "HTTP requests per second per tenant (token bucket; 0 = unlimited)")
+	f.IntVar(&f.cfg.RateBurst, "rate-burst", 0, "HTTP requests a tenant may send at once (0 = twice --rate-limit)")
 	f.StringVar(&f.cfg.CDCMapping, "cdc-mapping", "", "YAML mapping of CDC tables to commands (default: the embedded one)")
 }
 
@@ -153,6 +160,8 @@ func (c *Config) validate() error {
 		return usageErr("--partitions must be between 1 and 1000")
 	case c.Simulate < 0:
 		return usageErr("--simulate must not be negative")
+	case c.RateLimit < 0 || c.RateBurst < 0:
+		return usageErr("--rate-limit and --rate-burst must not be negative")
 	case c.Tenants < 0 || c.Tradespeople < 0:
 		return usageErr("--tenants and --tradespeople must not be negative")
 	}
