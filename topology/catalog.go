@@ -193,6 +193,9 @@ type Catalog struct {
 // first use.
 func NewCatalog(cfg Config, reg codecs.Registry) (*Catalog, error) {
 	cfg.EnsureDefaults()
+	if err := cfg.Secure(); err != nil {
+		return nil, err
+	}
 	c := &Catalog{cfg: cfg, reg: reg, Metrics: NewMetrics()}
 	b := builder{c: c, reg: reg, seen: map[string]bool{}}
 	c.DeadLetters = stream[codecs.DeadLetter](&b, DeadLettersTopic, "dead_letter", "source key", "")

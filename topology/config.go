@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"hash"
@@ -34,6 +35,10 @@ type Config struct {
 	// CDCTopics are the Debezium topics of the legacy databases, taken as
 	// named: Prefix does not apply to them. Default: DefaultCDCTopics().
 	CDCTopics []string
+	// Security is SASL/SCRAM and TLS to the brokers. Default: plaintext.
+	Security Security
+
+	tls *tls.Config // built from Security by Validate
 }
 
 // DefaultCDCTopics returns the topics of the legacy PostgreSQL connector's
@@ -81,6 +86,22 @@ func (c Config) Validate() error {
 	case slices.Contains(c.CDCTopics, ""):
 		return fmt.Errorf("%w: empty CDC topic name", ErrConfig)
 	}
+	return c.Security.validate()
+}
+
+// Secure checks Security and loads its TLS files once, before the first
+// client is built. NewCatalog calls it.
+func (c *Config) Secure() error {
+	if err := c.Security.validate(); err != nil {
+		return err
+	}
+	if c.Security.TLS && c.tls == nil {
+		tc, err := c.Security.tlsConfig()
+		if err != nil {
+			return err
+		}
+		c.tls = tc
+	}
 	return nil
 }
 
@@ -110,6 +131,11 @@ func (c Config) Sarama() *sarama.Config {
 	cfg.Consumer.Group.Heartbeat.Interval = time.Second
 	cfg.Consumer.Group.Session.Timeout = 10 * time.Second
 	cfg.Consumer.Group.Rebalance.Timeout = 20 * time.Second
+	tc := c.tls
+	if c.Security.TLS && tc == nil { // a config not built by NewCatalog: Secure reports errors
+		tc, _ = c.Security.tlsConfig()
+	}
+	c.Security.apply(cfg, tc)
 	return cfg
 }
 

@@ -117,8 +117,8 @@ func serve(ctx context.Context, cfg *Config, sl *slog.Logger, ready func(*app)) 
 }
 
 func catalog(cfg *Config) (*topology.Catalog, error) {
-	tc := topology.Config{Brokers: cfg.brokerList(), ClientID: "tradestream-" + cfg.InstanceID,
-		Partitions: int32(cfg.Partitions), Prefix: cfg.TopicPrefix, CDCTopics: cfg.cdcTopicList()}
+	tc := cfg.kafka()
+	tc.ClientID = "tradestream-" + cfg.InstanceID
 	tc.EnsureDefaults()
 	if err := tc.Validate(); err != nil {
 		return nil, usageErr("%v", err)
@@ -137,8 +137,7 @@ func topicsApplyCmd(ctx context.Context, args []string, stdout io.Writer) error 
 	if cfg.Brokers == "" {
 		return usageErr("topics apply needs --brokers")
 	}
-	cat, err := topology.NewCatalog(topology.Config{Brokers: cfg.brokerList(), Partitions: int32(cfg.Partitions),
-		Prefix: cfg.TopicPrefix, CDCTopics: cfg.cdcTopicList()}, codecs.NewMemoryRegistry())
+	cat, err := topology.NewCatalog(cfg.kafka(), codecs.NewMemoryRegistry())
 	if err != nil {
 		return err
 	}

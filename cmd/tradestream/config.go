@@ -57,6 +57,9 @@ type Config struct {
 	CDCTopics string
 	// CDCMapping is a YAML mapping file replacing the embedded one.
 	CDCMapping string
+	// Kafka is SASL/SCRAM and TLS to the brokers (every command that talks
+	// to Kafka).
+	Kafka topology.Security
 
 	// BrokerAddr is where demo's embedded broker listens. Default: 127.0.0.1:9092.
 	BrokerAddr string
@@ -112,7 +115,29 @@ func (f *flagSet) server(defaultStateDir string) {
 func (f *flagSet) cluster() {
 	f.StringVar(&f.cfg.Brokers, "brokers", "", "Kafka bootstrap servers, comma-separated")
 	f.StringVar(&f.cfg.Registry, "registry", "", "Schema Registry URL")
+	k := &f.cfg.Kafka
+	f.StringVar(&k.SASLMechanism, "kafka-sasl-mechanism", "", "SASL mechanism to the brokers: SCRAM-SHA-256 or SCRAM-SHA-512 (default: none)")
+	f.StringVar(&k.SASLUser, "kafka-sasl-user", "", "SASL user")
+	f.Var(secretValue{&k.SASLPassword}, "kafka-sasl-password", "SASL password (prefer TRADESTREAM_KAFKA_SASL_PASSWORD: command lines are visible to other users)")
+	f.BoolVar(&k.TLS, "kafka-tls", false, "TLS to the brokers")
+	f.StringVar(&k.TLSCAFile, "kafka-tls-ca", "", "PEM file of the CAs that sign the broker certificates (default: the system's)")
+	f.StringVar(&k.TLSCertFile, "kafka-tls-cert", "", "PEM client certificate, for brokers that require one")
+	f.StringVar(&k.TLSKeyFile, "kafka-tls-key", "", "PEM key of --kafka-tls-cert")
+	f.StringVar(&k.TLSServerName, "kafka-tls-server-name", "", "name expected in the broker certificates (default: the broker host)")
+	f.BoolVar(&k.TLSSkipVerify, "kafka-tls-insecure-skip-verify", false, "accept any broker certificate (testing only)")
 }
+
+// secretValue is a flag holding a topology.Secret: it never prints it.
+type secretValue struct{ p *topology.Secret }
+
+func (v secretValue) String() string {
+	if v.p == nil || *v.p == "" {
+		return ""
+	}
+	return v.p.String()
+}
+
+func (v secretValue) Set(s string) error { *v.p = topology.Secret(s); return nil }
 
 func (f *flagSet) simulator() {
 	f.IntVar(&f.cfg.Tenants, "tenants", 3, "simulated tenants")
@@ -168,6 +193,9 @@ func (c *Config) validate() error {
 	if _, err := selectGroups(c.Processors); err != nil {
 		return err
 	}
+	if err := c.Kafka.Check(); err != nil {
+		return usageErr("%v", err)
+	}
 	if len(c.cdcTopicList()) == 0 {
 		return usageErr("--cdc-topics names no topic")
 	}
@@ -190,7 +218,7 @@ func (c *Config) brokerList() []string { return splitList(c.Brokers) }
 // partitions and the CDC topics.
 func (c *Config) kafka() topology.Config {
 	return topology.Config{Brokers: c.brokerList(), Partitions: int32(c.Partitions), Prefix: c.TopicPrefix,
-		CDCTopics: c.cdcTopicList()}
+		CDCTopics: c.cdcTopicList(), Security: c.Kafka}
 }
 
 // cdcTopicList is --cdc-topics as a list; empty means the default topics.

@@ -28,6 +28,7 @@ type testEnv struct {
 	brokers, registry, prefix string
 	real                      bool
 	emb                       *embedded // nil on a real broker
+	kafka                     topology.Security
 }
 
 func newTestEnv(t *testing.T) *testEnv {
@@ -50,7 +51,7 @@ func newTestEnv(t *testing.T) *testEnv {
 func (e *testEnv) config(t *testing.T, instance, stateDir string) *Config {
 	return &Config{HTTPAddr: "127.0.0.1:0", Brokers: e.brokers, Registry: e.registry, Processors: "all",
 		StateDir: stateDir, InstanceID: instance, Partitions: 12, TopicPrefix: e.prefix, LogLevel: "warn",
-		CDCTopics: cdcTopicsOf(e.prefix)}
+		CDCTopics: cdcTopicsOf(e.prefix), Kafka: e.kafka}
 }
 
 // cdcTopicsOf is --cdc-topics for a test prefix: the default topics, prefixed.

@@ -56,8 +56,7 @@ func replayCmd(ctx context.Context, args []string, stdout io.Writer) error {
 			return usageErr("--from must be earliest or an RFC 3339 time: %v", err)
 		}
 	}
-	cat, err := topology.NewCatalog(topology.Config{Brokers: cfg.brokerList(), Partitions: int32(cfg.Partitions),
-		Prefix: cfg.TopicPrefix, CDCTopics: cfg.cdcTopicList()}, codecs.NewMemoryRegistry())
+	cat, err := topology.NewCatalog(cfg.kafka(), codecs.NewMemoryRegistry())
 	if err != nil {
 		return err
 	}
