@@ -29,6 +29,7 @@ type testEnv struct {
 	real                      bool
 	emb                       *embedded // nil on a real broker
 	kafka                     topology.Security
+	configure                 func(*Config) // when set, adjusts every instance's config
 }
 
 func newTestEnv(t *testing.T) *testEnv {
@@ -49,9 +50,13 @@ func newTestEnv(t *testing.T) *testEnv {
 
 // config is an instance config for this env.
 func (e *testEnv) config(t *testing.T, instance, stateDir string) *Config {
-	return &Config{HTTPAddr: "127.0.0.1:0", Brokers: e.brokers, Registry: e.registry, Processors: "all",
+	c := &Config{HTTPAddr: "127.0.0.1:0", Brokers: e.brokers, Registry: e.registry, Processors: "all",
 		StateDir: stateDir, InstanceID: instance, Partitions: 12, TopicPrefix: e.prefix, LogLevel: "warn",
 		CDCTopics: cdcTopicsOf(e.prefix), Kafka: e.kafka}
+	if e.configure != nil {
+		e.configure(c)
+	}
+	return c
 }
 
 // cdcTopicsOf is --cdc-topics for a test prefix: the default topics, prefixed.
