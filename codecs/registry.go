@@ -100,6 +100,43 @@ func (r *HTTPRegistry) Compatible(_ context.Context, subject, schema string) (bo
 	return ok, nil
 }
 
+// Compatibility levels of a subject (the registry's rule for new versions).
+var compatibilityLevels = map[string]srclient.CompatibilityLevel{
+	"NONE": srclient.None, "BACKWARD": srclient.Backward, "BACKWARD_TRANSITIVE": srclient.BackwardTransitive,
+	"FORWARD": srclient.Forward, "FORWARD_TRANSITIVE": srclient.ForwardTransitive, "FULL": srclient.Full,
+	"FULL_TRANSITIVE": srclient.FullTransitive,
+}
+
+// ValidCompatibility reports whether level is a registry compatibility level
+// (NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL,
+// FULL_TRANSITIVE).
+func ValidCompatibility(level string) bool {
+	_, ok := compatibilityLevels[level]
+	return ok
+}
+
+// SetCompatibility sets subject's compatibility level (PUT /config/{subject}).
+func (r *HTTPRegistry) SetCompatibility(_ context.Context, subject, level string) error {
+	l, ok := compatibilityLevels[level]
+	if !ok {
+		return fmt.Errorf("codecs: unknown compatibility level %q", level)
+	}
+	if _, err := r.client.ChangeSubjectCompatibilityLevel(subject, l); err != nil {
+		return fmt.Errorf("codecs: setting %s compatibility of %s: %w", level, subject, err)
+	}
+	return nil
+}
+
+// CompatibilityOf returns subject's compatibility level: its own, or the
+// registry's global one when it has none.
+func (r *HTTPRegistry) CompatibilityOf(_ context.Context, subject string) (string, error) {
+	l, err := r.client.GetCompatibilityLevel(subject, true)
+	if err != nil {
+		return "", fmt.Errorf("codecs: compatibility of %s: %w", subject, err)
+	}
+	return string(*l), nil
+}
+
 // Schema implements Registry.
 func (r *HTTPRegistry) Schema(_ context.Context, id int) (string, error) {
 	s, err := r.client.GetSchema(id)

@@ -167,12 +167,19 @@ func schemasCmd(ctx context.Context, sub string, args []string, stdout io.Writer
 	f := newFlagSet("schemas " + sub)
 	f.common()
 	f.cluster()
+	compat := "BACKWARD"
+	if sub == "register" {
+		f.StringVar(&compat, "compatibility", "BACKWARD", "compatibility level set on every subject before registering (BACKWARD, FULL, ... or \"\" to leave it)")
+	}
 	cfg, err := f.parse(args)
 	if err != nil {
 		return err
 	}
 	if cfg.Registry == "" {
 		return usageErr("schemas %s needs --registry", sub)
+	}
+	if compat != "" && !codecs.ValidCompatibility(compat) {
+		return usageErr("--compatibility %q: have NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE", compat)
 	}
 	reg := codecs.NewHTTPRegistry(cfg.Registry, 10*time.Second)
 	cat, err := topology.NewCatalog(topology.Config{Brokers: []string{"unused"}, Prefix: cfg.TopicPrefix,
@@ -186,11 +193,16 @@ func schemasCmd(ctx context.Context, sub string, args []string, stdout io.Writer
 			continue // a foreign topic (Debezium): its writer registers its schemas
 		}
 		if sub == "register" {
+			if compat != "" {
+				if err := reg.SetCompatibility(ctx, s.Subject, compat); err != nil {
+					return err
+				}
+			}
 			id, err := reg.Register(ctx, s.Subject, s.Schema)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "registered %s id=%d\n", s.Subject, id)
+			fmt.Fprintf(stdout, "registered %s id=%d compatibility=%s\n", s.Subject, id, compat)
 			continue
 		}
 		ok, err := reg.Compatible(ctx, s.Subject, s.Schema)
@@ -201,7 +213,11 @@ func schemasCmd(ctx context.Context, sub string, args []string, stdout io.Writer
 		if !ok {
 			verdict, bad = "INCOMPATIBLE", bad+1
 		}
-		fmt.Fprintf(stdout, "%-12s %s\n", verdict, s.Subject)
+		level, err := reg.CompatibilityOf(ctx, s.Subject)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%-12s %s (%s)\n", verdict, s.Subject, level)
 	}
 	if bad > 0 {
 		return fmt.Errorf("%d schemas are incompatible with the registry", bad)
