@@ -25,7 +25,7 @@ type ApplyResult struct {
 func Apply(ctx context.Context, cfg Config, specs []Spec) ([]ApplyResult, error) {
 	admin, err := sarama.NewClusterAdmin(cfg.Brokers, cfg.Sarama())
 	if err != nil {
-		return nil, fmt.Errorf("topology: connecting to %v: %w", cfg.Brokers, err)
+		return nil, fmt.Errorf("topology: connecting to %v: %w", cfg.Brokers, cfg.Security.Explain(err))
 	}
 	defer admin.Close()
 	existing, err := admin.ListTopics()
@@ -94,7 +94,7 @@ func drift(s Spec, d sarama.TopicDetail, replication int16) []string {
 func waitForMetadata(ctx context.Context, cfg Config, specs []Spec) error {
 	client, err := sarama.NewClient(cfg.Brokers, cfg.Sarama())
 	if err != nil {
-		return fmt.Errorf("topology: connecting: %w", err)
+		return fmt.Errorf("topology: connecting: %w", cfg.Security.Explain(err))
 	}
 	defer client.Close()
 	deadline := time.Now().Add(30 * time.Second)

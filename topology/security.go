@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/IBM/sarama"
 	"github.com/twmb/franz-go/pkg/sasl"
@@ -70,6 +71,27 @@ func (s Security) Check() error {
 		return err
 	}
 	return nil
+}
+
+// Explain adds to a connection error what security the client used, so
+// that a refused login or certificate reads as one (brokers often just
+// close the connection). It never includes the password.
+func (s Security) Explain(err error) error {
+	if err == nil {
+		return nil
+	}
+	var parts []string
+	if s.SASLMechanism != "" {
+		parts = append(parts, fmt.Sprintf("SASL %s as %q", s.SASLMechanism, s.SASLUser))
+	}
+	if s.TLS {
+		parts = append(parts, "TLS")
+	}
+	if len(parts) == 0 {
+		return err
+	}
+	return fmt.Errorf("%w (with %s: check the credentials, certificates and that the brokers' listener expects them)",
+		err, strings.Join(parts, " over "))
 }
 
 // validate reports the first inconsistent field.

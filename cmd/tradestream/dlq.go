@@ -98,7 +98,7 @@ func dlqCmd(ctx context.Context, sub string, args []string, stdout, stderr io.Wr
 	}
 	client, err := sarama.NewClient(cat.Config().Brokers, cat.Config().Sarama())
 	if err != nil {
-		return fmt.Errorf("connecting: %w", err)
+		return fmt.Errorf("connecting: %w", cat.Config().Security.Explain(err))
 	}
 	defer client.Close()
 	letters, err := readDeadLetters(ctx, client, cat, flt)

@@ -49,7 +49,7 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	client, err := sarama.NewClient(cat.Config().Brokers, cat.Config().Sarama())
 	if err != nil {
-		return fmt.Errorf("connecting: %w", err)
+		return fmt.Errorf("connecting: %w", cat.Config().Security.Explain(err))
 	}
 	defer client.Close()
 	n, bad, err := exportTable(ctx, client, spec, stdout, stderr)

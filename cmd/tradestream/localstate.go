@@ -50,7 +50,7 @@ func repairLocalState(cfg topology.Config, dir string, log *slog.Logger) error {
 	}
 	client, err := sarama.NewClient(cfg.Brokers, cfg.Sarama())
 	if err != nil {
-		return fmt.Errorf("%w: connecting to %v: %w", errLocalState, cfg.Brokers, err)
+		return fmt.Errorf("%w: connecting to %v: %w", errLocalState, cfg.Brokers, cfg.Security.Explain(err))
 	}
 	defer client.Close()
 	for _, p := range parts {

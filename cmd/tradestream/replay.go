@@ -62,7 +62,7 @@ func replayCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	client, err := sarama.NewClient(cat.Config().Brokers, cat.Config().Sarama())
 	if err != nil {
-		return fmt.Errorf("connecting: %w", err)
+		return fmt.Errorf("connecting: %w", cat.Config().Security.Explain(err))
 	}
 	defer client.Close()
 	admin, err := sarama.NewClusterAdminFromClient(client)

@@ -128,6 +128,7 @@ func TestKafkaSASLAndTLS(t *testing.T) {
 			code, out, stderr = runCLI(t, append([]string{"topics", "apply", "--log-level", "debug"}, cliArgs...)...)
 			assert.Equal(t, 1, code, "a wrong password fails")
 			assert.NotContains(t, out+stderr, password)
+			assert.Contains(t, stderr, "with SASL "+tc.sec.SASLMechanism+` as "tradestream"`)
 			t.Logf("wrong password: %s", strings.TrimSpace(stderr))
 		})
 	}
