@@ -7,8 +7,11 @@ import (
 	"github.com/tradestream/tradestream/codecs"
 )
 
-// OutboxKeep is how many effects the outbox of a tradesperson keeps.
-const OutboxKeep = 8
+// OutboxKeep is how many effects the outbox of a tradesperson keeps. The
+// last one is what matters: an ETA supersedes the ones before it, and an
+// arrival is the last effect of its job. The state is decoded and encoded
+// on every ping, so the outbox is kept short.
+const OutboxKeep = 2
 
 // FinishedKeep is how many jobs that left en_route a state remembers.
 const FinishedKeep = 8
@@ -49,7 +52,7 @@ func ApplyPing(st *codecs.TrackingState, key string, p *codecs.LocationPing, cfg
 		} else {
 			minutes, km := Estimate(pos, a.Location, Speed(next.SpeedKmh, next.Samples))
 			eta := &codecs.ETA{Minutes: minutes, DistanceKm: km, UpdatedAt: p.At, Position: &pos}
-			if Visible(a.Sent, eta, cfg.Refresh) {
+			if Visible(a.Sent, eta, cfg.Refresh, cfg.DistanceStepKm) {
 				a.Sent = eta
 				eff = append(eff, codecs.TrackingEffect{PingAt: p.At, Kind: codecs.KindETAUpdate, JobID: a.JobID, ETA: eta})
 			}

@@ -31,10 +31,11 @@
 // # When the job is written
 //
 // The ETA goes to the job (an eta_update on job-commands) only when it
-// changed visibly: the minutes changed, the distance changed by 0.1 km
-// (compared rounded to 0.1 km), or the last one sent is older than
-// Config.Refresh (60 s of ping time) — so that a stream of pings every few
-// seconds costs one job write every few pings, and the job view's
-// updated_at stays fresh. The job keeps an ETA only while en_route, and
+// changed visibly: the minutes changed, the distance changed at
+// Config.DistanceStepKm resolution (0.1 km, both rounded to it), or the last
+// one sent is older than Config.Refresh (60 s of ping time) — so that pings
+// every few seconds cost a job write every few pings, and the job view's
+// updated_at stays fresh. At 10 s between pings and city speed the distance
+// moves 0.1 km every ping: a coarser step writes less (BENCHMARKS.md). The job keeps an ETA only while en_route, and
 // decides the customer's on_the_way notifications (processors/jobs).
 package tracking

@@ -78,11 +78,11 @@ func Arrived(pos, dest codecs.GeoPoint, radiusKm float64) bool {
 }
 
 // Visible reports whether next is worth writing to the job after last (nil
-// before the first): the minutes changed, the distance changed at 0.1 km
-// resolution, or last is refresh old.
-func Visible(last, next *codecs.ETA, refresh time.Duration) bool {
+// before the first): the minutes changed, the distance changed at stepKm
+// resolution (both rounded to a multiple of stepKm), or last is refresh old.
+func Visible(last, next *codecs.ETA, refresh time.Duration, stepKm float64) bool {
 	return last == nil || last.Minutes != next.Minutes ||
-		math.Round(last.DistanceKm*10) != math.Round(next.DistanceKm*10) ||
+		math.Round(last.DistanceKm/stepKm) != math.Round(next.DistanceKm/stepKm) ||
 		next.UpdatedAt.Sub(last.UpdatedAt) >= refresh
 }
 

@@ -3,6 +3,7 @@ package tracking
 import (
 	"math"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -126,9 +127,14 @@ func TestVisible(t *testing.T) {
 		{"minutes changed", last, eta(9, 5.01, 5*time.Second), true},
 		{"distance moved to the next 0.1 km", last, eta(10, 4.94, 5*time.Second), true},
 		{"unchanged but a minute old", last, eta(10, 5.04, time.Minute), true},
+		{"at 0.5 km resolution 4.94 km is still 5", last, eta(10, 4.94, 5*time.Second), false},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { assert.Equal(t, tc.want, Visible(tc.last, tc.next, time.Minute)) })
+		step := 0.1
+		if strings.HasPrefix(tc.name, "at 0.5 km") {
+			step = 0.5
+		}
+		t.Run(tc.name, func(t *testing.T) { assert.Equal(t, tc.want, Visible(tc.last, tc.next, time.Minute, step)) })
 	}
 }
 

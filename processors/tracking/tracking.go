@@ -21,6 +21,9 @@ type Config struct {
 	// Refresh is the age (in ping time) after which an unchanged ETA is
 	// written to the job again. Default: 60 s.
 	Refresh time.Duration
+	// DistanceStepKm is the resolution at which a change of distance alone
+	// is written to the job. Default: 0.1 km.
+	DistanceStepKm float64
 	// Now is the processing clock. Default: time.Now.
 	Now func() time.Time
 }
@@ -35,6 +38,9 @@ func (c *Config) EnsureDefaults() {
 	}
 	if c.Refresh <= 0 {
 		c.Refresh = time.Minute
+	}
+	if c.DistanceStepKm <= 0 {
+		c.DistanceStepKm = 0.1
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -1,0 +1,156 @@
+package tracking
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/tradestream/tradestream/codecs"
+	"github.com/tradestream/tradestream/topology/topologytest"
+)
+
+// benchPings is a stream of pings of n tradespeople, each en route to a
+// job and driving toward it (1 km to 20 km away, never arriving), one ping
+// every 10 s each, interleaved as they would arrive.
+func benchPings(n, per int) []*codecs.LocationPing {
+	out := make([]*codecs.LocationPing, 0, n*per)
+	for i := range per {
+		for tp := range n {
+			p := north(home, 20-19*float64(i)/float64(per)+float64(tp%7)*0.01)
+			out = append(out, &codecs.LocationPing{TenantID: "acme", TradespersonID: fmt.Sprintf("tp%d", tp),
+				Lat: p.Lat, Lon: p.Lon, At: t0.Add(time.Duration(i) * 10 * time.Second)})
+		}
+	}
+	return out
+}
+
+// BenchmarkPingJoin measures what the tracking group does per ping, on one
+// core, without Kafka: "pure" is the join alone (ApplyPing on a state kept
+// in memory), with the default distance step and a coarser one; "codecs" adds the Avro work of the handler: decode the ping
+// and the tradesperson's state, encode the new state, and encode the
+// eta_update when the ETA changed visibly.
+func BenchmarkPingJoin(b *testing.B) {
+	const tradespeople, per = 1000, 200
+	pings := benchPings(tradespeople, per)
+	states := func() map[string]*codecs.TrackingState {
+		m := map[string]*codecs.TrackingState{}
+		for tp := range tradespeople {
+			cmd := &codecs.TrackingCommand{Kind: codecs.KindTrackJob, JobID: fmt.Sprintf("j%d", tp), Location: home, At: t0}
+			m["acme/"+fmt.Sprintf("tp%d", tp)] = ApplyCommand(nil, cmd)
+		}
+		return m
+	}
+	for _, step := range []float64{0.1, 0.5} {
+		c := cfg
+		c.DistanceStepKm = step
+		b.Run(fmt.Sprintf("pure/step=%.1fkm", step), func(b *testing.B) {
+			st := states()
+			effects := 0
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if i > 0 && i%len(pings) == 0 {
+					st = states() // the stream starts over: fresh states
+				}
+				p := pings[i%len(pings)]
+				i++
+				key := p.TenantID + "/" + p.TradespersonID
+				r := ApplyPing(st[key], key, p, c, t0.Add(time.Hour))
+				if r.State != nil {
+					st[key] = r.State
+				}
+				effects += len(r.Effects)
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pings/s")
+			b.ReportMetric(float64(effects)/float64(b.N), "job-writes/ping")
+		})
+	}
+	b.Run("codecs", func(b *testing.B) {
+		cat := topologytest.Catalog(b)
+		pingCodec, stateCodec, cmdCodec := cat.Locations.Avro, cat.Tracking.Codec, cat.JobCommands.Avro
+		raw := make([][]byte, len(pings))
+		for i, p := range pings {
+			var err error
+			if raw[i], err = pingCodec.Encode(p); err != nil {
+				b.Fatal(err)
+			}
+		}
+		encodeStates := func() map[string][]byte {
+			m := map[string][]byte{}
+			for k, s := range states() {
+				data, err := stateCodec.Encode(s)
+				if err != nil {
+					b.Fatal(err)
+				}
+				m[k] = data
+			}
+			return m
+		}
+		st := encodeStates()
+		effects := 0
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			if i > 0 && i%len(pings) == 0 {
+				st = encodeStates()
+			}
+			v, err := pingCodec.Decode(raw[i%len(pings)])
+			i++
+			if err != nil {
+				b.Fatal(err)
+			}
+			p := v.(*codecs.LocationPing)
+			key := p.TenantID + "/" + p.TradespersonID
+			cur, err := stateCodec.Decode(st[key])
+			if err != nil {
+				b.Fatal(err)
+			}
+			r := ApplyPing(cur.(*codecs.TrackingState), key, p, cfg, t0.Add(time.Hour))
+			if r.State != nil {
+				if st[key], err = stateCodec.Encode(r.State); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for _, e := range r.Effects {
+				if _, err := cmdCodec.Encode(JobCommand(p.TenantID, e)); err != nil {
+					b.Fatal(err)
+				}
+				effects++
+			}
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pings/s")
+		b.ReportMetric(float64(effects)/float64(b.N), "job-writes/ping")
+	})
+}
+
+// BenchmarkPingCodecs splits the Avro work of one ping: the ping's decode,
+// the state's decode and encode (a tradesperson in steady state: en route,
+// a full outbox), and the eta_update's encode.
+func BenchmarkPingCodecs(b *testing.B) {
+	cat := topologytest.Catalog(b)
+	st := ApplyCommand(nil, &codecs.TrackingCommand{Kind: codecs.KindTrackJob, JobID: "j1", Location: home, At: t0})
+	var eff []codecs.TrackingEffect
+	for _, p := range benchPings(1, 40) {
+		r := ApplyPing(st, "acme/tp0", p, cfg, t0.Add(time.Hour))
+		st, eff = r.State, r.Effects
+	}
+	ping, _ := cat.Locations.Avro.Encode(benchPings(1, 1)[0])
+	state, _ := cat.Tracking.Codec.Encode(st)
+	cmd := JobCommand("acme", eff[0])
+	cmdBytes, _ := cat.JobCommands.Avro.Encode(cmd)
+	b.Logf("ping %d B, state %d B (outbox %d), eta_update %d B", len(ping), len(state), len(st.Outbox), len(cmdBytes))
+	run := func(name string, f func() error) {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := f(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	run("ping-decode", func() error { _, err := cat.Locations.Avro.Decode(ping); return err })
+	run("state-decode", func() error { _, err := cat.Tracking.Codec.Decode(state); return err })
+	run("state-encode", func() error { _, err := cat.Tracking.Codec.Encode(st); return err })
+	run("eta-command-encode", func() error { _, err := cat.JobCommands.Avro.Encode(cmd); return err })
+}
