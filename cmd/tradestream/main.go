@@ -33,6 +33,7 @@ commands:
   dlq inspect     list dead letters with reason and source (--topic, --group, --since, --limit, --format)
   dlq replay      re-send selected dead letters to their source topic (--dry-run)
   check schedule  verify the scheduling invariants on the calendar and jobs tables (--strict)
+  bench           throughput, latency, CPU and memory of each pipeline on a real broker (BENCHMARKS.md)
 
 Run "tradestream <command> -h" for its flags. Every flag also reads
 TRADESTREAM_<FLAG> from the environment (e.g. TRADESTREAM_BROKERS).
@@ -112,6 +113,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		return dlqCmd(ctx, s, r, stdout, stderr)
+	case "bench":
+		return benchCmd(ctx, rest, stdout, stderr)
 	case "check":
 		s, r, err := sub()
 		if err != nil {

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestPercentileIsNearestRank(t *testing.T) {
+	ms := func(xs ...int) []time.Duration {
+		out := make([]time.Duration, len(xs))
+		for i, x := range xs {
+			out[i] = time.Duration(x) * time.Millisecond
+		}
+		return out
+	}
+	hundred := make([]int, 100)
+	for i := range hundred {
+		hundred[i] = 100 - i // unsorted on purpose
+	}
+	for _, tc := range []struct {
+		name string
+		xs   []time.Duration
+		p    float64
+		want time.Duration
+	}{
+		{"none", nil, 99, 0},
+		{"one", ms(7), 50, 7 * time.Millisecond},
+		{"median of 3", ms(3, 1, 2), 50, 2 * time.Millisecond},
+		{"p99 of 100", ms(hundred...), 99, 99 * time.Millisecond},
+		{"p95 of 100", ms(hundred...), 95, 95 * time.Millisecond},
+		{"p100 is the max", ms(hundred...), 100, 100 * time.Millisecond},
+		{"tiny p is the min", ms(5, 9), 0.1, 5 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, percentile(tc.xs, tc.p))
+		})
+	}
+}
+
+func TestMedianOfOddAndEvenCounts(t *testing.T) {
+	require.Equal(t, 0.0, medianOf(nil))
+	require.Equal(t, 2.0, medianOf([]float64{3, 1, 2}))
+	require.Equal(t, 2.5, medianOf([]float64{4, 1, 3, 2}))
+}
+
+func TestProcParsing(t *testing.T) {
+	// Field 2 may hold spaces and parentheses; utime=250 and stime=50 ticks.
+	stat := "4242 (tradestream (x) y) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 12 0 100 1000 200"
+	cpu, err := parseStatCPU(stat)
+	require.NoError(t, err)
+	require.Equal(t, 3*time.Second, cpu)
+	_, err = parseStatCPU("garbage")
+	require.Error(t, err)
+	_, err = parseStatCPU("1 (x) S 1 2")
+	require.Error(t, err)
+
+	rss, err := parseStatusHWM("Name:\tx\nVmPeak:\t  9 kB\nVmHWM:\t  2048 kB\nVmRSS:\t 1 kB\n")
+	require.NoError(t, err)
+	require.Equal(t, int64(2048*1024), rss)
+	_, err = parseStatusHWM("Name:\tx\n")
+	require.Error(t, err)
+}
+
+func TestSampleProcSeesThisProcess(t *testing.T) {
+	for end := time.Now().Add(100 * time.Millisecond); time.Now().Before(end); {
+		_ = strings.Repeat("x", 1000) // burn some CPU (ticks are 10 ms)
+	}
+	s, err := sampleProc(os.Getpid())
+	require.NoError(t, err)
+	require.Positive(t, s.CPU)
+	require.Positive(t, s.PeakRSS)
+}
+
+func TestTablePrintsMediansAndRatiosOfTheSameRuns(t *testing.T) {
+	rows := []*benchRow{
+		{ID: "a", Title: "gps", Runs: []benchResult{{Rate: 300, P99: 9 * time.Millisecond}, {Rate: 100}, {Rate: 200}}},
+		{ID: "d", Title: "pipe", Runs: []benchResult{{Rate: 600}, {Rate: 400}, {Rate: 200}}},
+		{ID: "e", Title: "streams", Runs: []benchResult{{Rate: 100}, {Rate: 100}, {Rate: 100}}},
+	}
+	var out bytes.Buffer
+	writeTable(&out, rows)
+	s := out.String()
+	require.Regexp(t, `(?m)^a +gps +200 .*\[300 100 200\]$`, s)
+	require.Contains(t, s, "ratio (a)/(e) records/s: 2.00  [3.00 1.00 2.00]")
+	// Run by run: 300/600, 100/400, 200/200 → median 0.5.
+	require.Contains(t, s, "ratio (a)/(d) records/s: 0.50  [0.50 0.25 1.00]")
+}
+
+func TestBenchRejectsBadFlags(t *testing.T) {
+	t.Setenv("TRADESTREAM_BROKERS", "")
+	for _, args := range [][]string{
+		{},
+		{"--brokers", "x:1", "--workloads", "z"},
+		{"--brokers", "x:1", "--records", "0"},
+		{"--brokers", "x:1", "--rate", "-1"},
+		{"--brokers", "x:1", "extra"},
+	} {
+		var stdout, stderr bytes.Buffer
+		require.Equal(t, 2, run(t.Context(), append([]string{"bench"}, args...), &stdout, &stderr), "%v", args)
+		require.NotEmpty(t, stderr.String())
+	}
+}
+
+// TestBenchSmoke runs the bench command's workloads with a few hundred
+// records against the test cluster (embedded, or the real broker in CI),
+// with tradestream worker processes: every row gets sane non-zero figures.
+// Speed is not asserted (BENCHMARKS.md has the measurements).
+func TestBenchSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs workers")
+	}
+	env := newTestEnv(t)
+	b := &benchConfig{Brokers: env.brokers, Registry: env.registry, Workloads: []string{"b", "c", "d"},
+		Warmup: 50, Records: 200, Paced: 100, Rate: 200, Runs: 1, Exe: buildBinary(t), WorkDir: t.TempDir(),
+		Timeout: 3 * time.Minute, Progress: io.Discard}
+	if testing.Verbose() {
+		b.Progress = os.Stderr
+	}
+	rows, err := runBench(t.Context(), b)
+	require.NoError(t, err)
+	require.Len(t, rows, 3)
+	for _, r := range rows {
+		require.Len(t, r.Runs, 1, r.ID)
+		x := r.Runs[0]
+		require.Positive(t, x.Rate, r.ID)
+		require.Positive(t, x.P50, r.ID)
+		require.GreaterOrEqual(t, x.P99, x.P95, r.ID)
+		require.GreaterOrEqual(t, x.P95, x.P50, r.ID)
+		require.Positive(t, x.PeakRSS, r.ID)
+	}
+	var out bytes.Buffer
+	writeTable(&out, rows)
+	require.Contains(t, out.String(), "job command → job view")
+	require.Contains(t, out.String(), "raw consume → produce pipe")
+}

@@ -1,0 +1,246 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"github.com/tradestream/tradestream/topology"
+)
+
+// benchConfig says what tradestream bench measures, and against what.
+type benchConfig struct {
+	Brokers, Registry string
+	// Workloads are the ids to run, in order (a..e).
+	Workloads []string
+	// Warmup records are processed before the measured Records.
+	Warmup, Records int
+	// Paced records are then sent at Rate records/s for the latencies.
+	Paced int
+	Rate  float64
+	// Runs is how many times each workload runs; the table shows medians.
+	Runs int
+	// Exe is the tradestream binary the workers run.
+	Exe string
+	// StreamsDir is the Kafka Streams comparator's Maven project.
+	StreamsDir string
+	// WorkDir holds the workers' state and logs.
+	WorkDir string
+	// Timeout bounds each phase of a run.
+	Timeout time.Duration
+	// Progress gets one line per phase.
+	Progress io.Writer
+}
+
+// workload is one pipeline under test.
+type workload struct {
+	ID, Title string
+	// setup creates the run's topics under prefix and returns its plumbing.
+	setup func(ctx context.Context, b *benchConfig, prefix string) (*workloadRun, error)
+}
+
+// workloadRun is one run's plumbing: what to send where, how to recognise
+// the outputs and how to start the worker.
+type workloadRun struct {
+	input, output string
+	// record makes input record i, with the id its output will carry.
+	record func(i int, now time.Time) (key, value []byte, id string)
+	// outputID recognises an output record; ok is false for others.
+	outputID func(key, value []byte) (id string, ok bool)
+	// worker is the process under test (its CPU and memory are measured).
+	worker *exec.Cmd
+}
+
+// measure runs one workload once: a backlog of Warmup+Records records is
+// written, the worker started and timed through it after the warm-up, then
+// Paced records are sent at Rate for the latencies.
+func measure(ctx context.Context, b *benchConfig, wl workload, run int) (benchResult, error) {
+	prefix := fmt.Sprintf("bench%d-%d-%s.", time.Now().Unix()%1e6, rand.IntN(1e4), wl.ID)
+	r, err := wl.setup(ctx, b, prefix)
+	if err != nil {
+		return benchResult{}, err
+	}
+	progress := func(format string, args ...any) {
+		fmt.Fprintf(b.Progress, "bench %s run %d: %s\n", wl.ID, run, fmt.Sprintf(format, args...))
+	}
+	cfg := benchSarama()
+	w, err := watchOutput(strings.Split(b.Brokers, ","), r.output, cfg, r.outputID)
+	if err != nil {
+		return benchResult{}, err
+	}
+	defer w.Close()
+	p, err := newBenchProducer(strings.Split(b.Brokers, ","))
+	if err != nil {
+		return benchResult{}, err
+	}
+	defer p.Close()
+
+	backlog := b.Warmup + b.Records
+	start := time.Now()
+	for i := range backlog {
+		k, v, _ := r.record(i, time.Now())
+		p.send(r.input, k, v)
+	}
+	if err := p.flush(); err != nil {
+		return benchResult{}, err
+	}
+	progress("backlog of %d written in %s", backlog, time.Since(start).Round(time.Millisecond))
+
+	logPath := filepath.Join(b.WorkDir, prefix+"log")
+	stop, err := startWorker(r.worker, logPath)
+	if err != nil {
+		return benchResult{}, err
+	}
+	defer stop()
+	phase := func() (context.Context, context.CancelFunc) { return context.WithTimeout(ctx, b.Timeout) }
+	pctx, cancel := phase()
+	defer cancel()
+	if _, err := w.waitCount(pctx, b.Warmup); err != nil {
+		return benchResult{}, workerFailed(err, logPath)
+	}
+	t1, s1 := time.Now(), sampleOrZero(r.worker)
+	if _, err := w.waitCount(pctx, backlog); err != nil {
+		return benchResult{}, workerFailed(err, logPath)
+	}
+	t2, s2 := time.Now(), sampleOrZero(r.worker)
+	res := benchResult{Rate: float64(b.Records) / t2.Sub(t1).Seconds(),
+		CPUPer100k: (s2.CPU - s1.CPU).Seconds() / float64(b.Records) * 100_000}
+	progress("%d records in %s: %.0f records/s", b.Records, t2.Sub(t1).Round(time.Millisecond), res.Rate)
+
+	sent := make(map[string]time.Time, b.Paced)
+	paceStart := time.Now()
+	for i := range b.Paced {
+		due := paceStart.Add(time.Duration(float64(i) / b.Rate * float64(time.Second)))
+		if d := time.Until(due); d > 0 {
+			time.Sleep(d)
+		}
+		now := time.Now()
+		k, v, id := r.record(backlog+i, now)
+		sent[id] = now
+		p.send(r.input, k, v)
+	}
+	if err := p.flush(); err != nil {
+		return benchResult{}, err
+	}
+	lctx, cancel2 := phase()
+	defer cancel2()
+	lat, err := w.latencies(lctx, sent, backlog+b.Paced)
+	if err != nil {
+		return benchResult{}, workerFailed(err, logPath)
+	}
+	res.P50, res.P95, res.P99 = percentile(lat, 50), percentile(lat, 95), percentile(lat, 99)
+	res.PeakRSS = sampleOrZero(r.worker).PeakRSS
+	progress("%d paced at %.0f/s: p50 %s p99 %s", b.Paced, b.Rate, res.P50.Round(100*time.Microsecond), res.P99.Round(100*time.Microsecond))
+	if res.PeakRSS == 0 || s2.CPU == 0 {
+		return res, fmt.Errorf("bench: no /proc figures for the worker (pid %d)", r.worker.Process.Pid)
+	}
+	return res, nil
+}
+
+func sampleOrZero(c *exec.Cmd) procSample {
+	s, _ := sampleProc(c.Process.Pid)
+	return s
+}
+
+// startWorker starts c with its output to logPath; stop sends SIGTERM and
+// waits (SIGKILL after 30 s).
+func startWorker(c *exec.Cmd, logPath string) (stop func(), err error) {
+	f, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	c.Stdout, c.Stderr = f, f
+	if err := c.Start(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("bench: starting %s: %w", c.Path, err)
+	}
+	done := make(chan struct{})
+	go func() { _ = c.Wait(); f.Close(); close(done) }()
+	return func() {
+		_ = c.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			_ = c.Process.Kill()
+			<-done
+		}
+	}, nil
+}
+
+// workerFailed adds the tail of the worker's log to err.
+func workerFailed(err error, logPath string) error {
+	b, _ := os.ReadFile(logPath)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return fmt.Errorf("%w\nworker log %s:\n%s", err, logPath, strings.Join(lines[max(0, len(lines)-15):], "\n"))
+}
+
+// benchSarama is the client config of the bench's own producer and output
+// reader: the instances' config (acks=all, idempotent, fetch settings).
+func benchSarama() *sarama.Config {
+	cfg := topology.Config{Brokers: []string{"-"}, ClientID: "tradestream-bench"}
+	cfg.EnsureDefaults()
+	s := cfg.Sarama()
+	s.Producer.Partitioner = sarama.NewCustomHashPartitioner(topology.Murmur2)
+	s.Producer.Return.Successes = true
+	s.Consumer.MaxWaitTime = 5 * time.Millisecond
+	return s
+}
+
+// benchProducer writes input records as a client would (murmur2, acks=all).
+type benchProducer struct {
+	p        sarama.AsyncProducer
+	inflight int
+	err      error
+}
+
+func newBenchProducer(brokers []string) (*benchProducer, error) {
+	p, err := sarama.NewAsyncProducer(brokers, benchSarama())
+	if err != nil {
+		return nil, fmt.Errorf("bench: producer: %w", err)
+	}
+	return &benchProducer{p: p}, nil
+}
+
+// send queues one record, collecting acks as it goes.
+func (p *benchProducer) send(topic string, key, value []byte) {
+	msg := &sarama.ProducerMessage{Topic: topic, Key: sarama.ByteEncoder(key), Value: sarama.ByteEncoder(value)}
+	for {
+		select {
+		case p.p.Input() <- msg:
+			p.inflight++
+			return
+		case <-p.p.Successes():
+			p.inflight--
+		case err := <-p.p.Errors():
+			p.inflight--
+			p.err = err
+		}
+	}
+}
+
+// flush waits for every queued record's ack.
+func (p *benchProducer) flush() error {
+	for ; p.inflight > 0; p.inflight-- {
+		select {
+		case <-p.p.Successes():
+		case err := <-p.p.Errors():
+			p.err = err
+		}
+	}
+	if p.err != nil {
+		return fmt.Errorf("bench: produce: %w", p.err)
+	}
+	return nil
+}
+
+// Close closes the producer.
+func (p *benchProducer) Close() error { return p.p.Close() }
