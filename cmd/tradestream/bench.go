@@ -44,7 +44,17 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	rows, err := runBench(ctx, b)
 	writeTable(stdout, rows)
-	return err
+	if err != nil || b.NoisyRate == 0 {
+		return err
+	}
+	for run := 1; run <= b.Runs; run++ {
+		r, err := noisyNeighbour(ctx, b, b.NoisyRate, b.NoisyFor)
+		if err != nil {
+			return fmt.Errorf("noisy neighbour run %d: %w", run, err)
+		}
+		writeNoisy(stdout, r)
+	}
+	return nil
 }
 
 // runBench runs every selected workload Runs times, interleaved (run 1 of
@@ -85,6 +95,8 @@ func parseBench(args []string, stderr io.Writer) (*benchConfig, error) {
 	fs.StringVar(&b.Exe, "exe", "", "tradestream binary the workers run (default: this one)")
 	fs.StringVar(&b.StreamsDir, "streams-dir", "bench/streams", "the Kafka Streams comparator's Maven project")
 	fs.StringVar(&b.WorkDir, "work-dir", "", "workers' state and logs (default: a temporary directory)")
+	fs.Float64Var(&b.NoisyRate, "noisy-rate", 20, "tenant B's rate (records/s) in the noisy-neighbour run; A sends 50×; 0: no such run")
+	fs.DurationVar(&b.NoisyFor, "noisy-for", 10*time.Second, "length of each phase of the noisy-neighbour run")
 	fs.DurationVar(&b.Timeout, "timeout", 10*time.Minute, "bound of each phase of a run")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -112,6 +124,8 @@ func parseBench(args []string, stderr io.Writer) (*benchConfig, error) {
 		return nil, usageErr("--workloads names none")
 	case b.Warmup < 1 || b.Records < 1 || b.Paced < 1 || b.Runs < 1:
 		return nil, usageErr("--warmup, --records, --paced and --runs must be positive")
+	case b.NoisyRate < 0 || b.NoisyFor <= 0:
+		return nil, usageErr("--noisy-rate must not be negative, --noisy-for must be positive")
 	case b.Rate <= 0:
 		return nil, usageErr("--rate must be positive")
 	}

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -27,6 +28,10 @@ type benchConfig struct {
 	// Paced records are then sent at Rate records/s for the latencies.
 	Paced int
 	Rate  float64
+	// NoisyRate is tenant B's rate in the noisy-neighbour run (0: none);
+	// NoisyFor the length of each of its phases.
+	NoisyRate float64
+	NoisyFor  time.Duration
 	// Runs is how many times each workload runs; the table shows medians.
 	Runs int
 	// Exe is the tradestream binary the workers run.
@@ -56,6 +61,10 @@ type workloadRun struct {
 	record func(i int, now time.Time) (key, value []byte, id string)
 	// outputID recognises an output record; ok is false for others.
 	outputID func(key, value []byte) (id string, ok bool)
+	// lastIDs, when set, are the ids whose outputs end the backlog (for
+	// pipelines where an early record may legitimately have no output);
+	// otherwise the backlog ends when every record's output was seen.
+	lastIDs func(backlog int) []string
 	// worker is the process under test (its CPU and memory are measured).
 	worker *exec.Cmd
 }
@@ -94,6 +103,10 @@ func measure(ctx context.Context, b *benchConfig, wl workload, run int) (benchRe
 		return benchResult{}, err
 	}
 	progress("backlog of %d written in %s", backlog, time.Since(start).Round(time.Millisecond))
+	var last []string
+	if r.lastIDs != nil {
+		last = r.lastIDs(backlog)
+	}
 
 	logPath := filepath.Join(b.WorkDir, prefix+"log")
 	stop, err := startWorker(r.worker, logPath)
@@ -107,14 +120,14 @@ func measure(ctx context.Context, b *benchConfig, wl workload, run int) (benchRe
 	if _, err := w.waitCount(pctx, b.Warmup); err != nil {
 		return benchResult{}, workerFailed(err, logPath)
 	}
-	t1, s1 := time.Now(), sampleOrZero(r.worker)
-	if _, err := w.waitCount(pctx, backlog); err != nil {
+	t1, s1, n1 := time.Now(), sampleOrZero(r.worker), w.count()
+	if _, err := w.waitBacklog(pctx, backlog, last); err != nil {
 		return benchResult{}, workerFailed(err, logPath)
 	}
-	t2, s2 := time.Now(), sampleOrZero(r.worker)
-	res := benchResult{Rate: float64(b.Records) / t2.Sub(t1).Seconds(),
-		CPUPer100k: (s2.CPU - s1.CPU).Seconds() / float64(b.Records) * 100_000}
-	progress("%d records in %s: %.0f records/s", b.Records, t2.Sub(t1).Round(time.Millisecond), res.Rate)
+	t2, s2, n2 := time.Now(), sampleOrZero(r.worker), w.count()
+	measured := float64(n2 - n1)
+	res := benchResult{Rate: measured / t2.Sub(t1).Seconds(), CPUPer100k: (s2.CPU - s1.CPU).Seconds() / measured * 100_000}
+	progress("%d records in %s: %.0f records/s", n2-n1, t2.Sub(t1).Round(time.Millisecond), res.Rate)
 
 	sent := make(map[string]time.Time, b.Paced)
 	paceStart := time.Now()
@@ -133,7 +146,7 @@ func measure(ctx context.Context, b *benchConfig, wl workload, run int) (benchRe
 	}
 	lctx, cancel2 := phase()
 	defer cancel2()
-	lat, err := w.latencies(lctx, sent, backlog+b.Paced)
+	lat, err := w.latencies(lctx, sent, n2+b.Paced)
 	if err != nil {
 		return benchResult{}, workerFailed(err, logPath)
 	}
@@ -178,6 +191,9 @@ func startWorker(c *exec.Cmd, logPath string) (stop func(), err error) {
 
 // workerFailed adds the tail of the worker's log to err.
 func workerFailed(err error, logPath string) error {
+	if err == nil {
+		return nil
+	}
 	b, _ := os.ReadFile(logPath)
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	return fmt.Errorf("%w\nworker log %s:\n%s", err, logPath, strings.Join(lines[max(0, len(lines)-15):], "\n"))
@@ -196,10 +212,15 @@ func benchSarama() *sarama.Config {
 }
 
 // benchProducer writes input records as a client would (murmur2, acks=all).
+// Acknowledgements are collected as they come: a producer whose successes
+// are not read stalls, which would show as latency.
 type benchProducer struct {
-	p        sarama.AsyncProducer
-	inflight int
-	err      error
+	p    sarama.AsyncProducer
+	sent int
+	mu   sync.Mutex
+	cond *sync.Cond
+	done int // acknowledged or failed
+	err  error
 }
 
 func newBenchProducer(brokers []string) (*benchProducer, error) {
@@ -207,34 +228,42 @@ func newBenchProducer(brokers []string) (*benchProducer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bench: producer: %w", err)
 	}
-	return &benchProducer{p: p}, nil
+	bp := &benchProducer{p: p}
+	bp.cond = sync.NewCond(&bp.mu)
+	ack := func(err error) {
+		bp.mu.Lock()
+		bp.done++
+		if err != nil && bp.err == nil {
+			bp.err = err
+		}
+		bp.cond.Broadcast()
+		bp.mu.Unlock()
+	}
+	go func() {
+		for range p.Successes() {
+			ack(nil)
+		}
+	}()
+	go func() {
+		for err := range p.Errors() {
+			ack(err)
+		}
+	}()
+	return bp, nil
 }
 
-// send queues one record, collecting acks as it goes.
+// send queues one record.
 func (p *benchProducer) send(topic string, key, value []byte) {
-	msg := &sarama.ProducerMessage{Topic: topic, Key: sarama.ByteEncoder(key), Value: sarama.ByteEncoder(value)}
-	for {
-		select {
-		case p.p.Input() <- msg:
-			p.inflight++
-			return
-		case <-p.p.Successes():
-			p.inflight--
-		case err := <-p.p.Errors():
-			p.inflight--
-			p.err = err
-		}
-	}
+	p.sent++
+	p.p.Input() <- &sarama.ProducerMessage{Topic: topic, Key: sarama.ByteEncoder(key), Value: sarama.ByteEncoder(value)}
 }
 
 // flush waits for every queued record's ack.
 func (p *benchProducer) flush() error {
-	for ; p.inflight > 0; p.inflight-- {
-		select {
-		case <-p.p.Successes():
-		case err := <-p.p.Errors():
-			p.err = err
-		}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for p.done < p.sent {
+		p.cond.Wait()
 	}
 	if p.err != nil {
 		return fmt.Errorf("bench: produce: %w", p.err)

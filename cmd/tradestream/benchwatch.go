@@ -106,8 +106,32 @@ func (w *outputWatcher) waitCount(ctx context.Context, n int) (time.Time, error)
 	return w.waitFor(ctx, fmt.Sprintf("%d outputs", n), func(seen map[string]time.Time) bool { return len(seen) >= n })
 }
 
-// latencies waits until total distinct ids were seen (the backlog's and
-// every id of sent: a run's ids are distinct) and returns each sent id's
+// count is how many distinct ids were seen so far.
+func (w *outputWatcher) count() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.seen)
+}
+
+// waitBacklog waits until every id of last was seen or, with none, until
+// backlog distinct ids were.
+func (w *outputWatcher) waitBacklog(ctx context.Context, backlog int, last []string) (time.Time, error) {
+	if len(last) == 0 {
+		return w.waitCount(ctx, backlog)
+	}
+	i := 0 // last[:i] were seen: seen ids stay seen
+	return w.waitFor(ctx, fmt.Sprintf("the outputs of the backlog's last %d records", len(last)), func(seen map[string]time.Time) bool {
+		for ; i < len(last); i++ {
+			if _, ok := seen[last[i]]; !ok {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// latencies waits until total distinct ids were seen (those seen before
+// and every id of sent: a run's ids are distinct) and returns each sent id's
 // delay from its send time.
 func (w *outputWatcher) latencies(ctx context.Context, sent map[string]time.Time, total int) ([]time.Duration, error) {
 	if _, err := w.waitCount(ctx, total); err != nil {

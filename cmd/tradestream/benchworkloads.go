@@ -64,26 +64,32 @@ func jobsWorkload(ctx context.Context, b *benchConfig, prefix string) (*workload
 	if err != nil {
 		return nil, err
 	}
-	t0 := time.Date(2030, 1, 7, 8, 0, 0, 0, time.UTC)
 	return &workloadRun{
 		input: string(cat.Commands.Topic), output: string(cat.Jobs.Topic),
 		record: func(i int, now time.Time) ([]byte, []byte, string) {
 			tenant, job := fmt.Sprintf("tenant-%d", i%benchTenants), fmt.Sprintf("job-%d", i)
-			cmd := &codecs.Command{CommandID: fmt.Sprintf("bench-%d", i), TenantID: tenant, Kind: codecs.KindPostJob,
-				JobID: job, AcceptedAt: now.UTC().Truncate(time.Millisecond), Source: "bench",
-				PostJob: &codecs.PostJob{CustomerID: fmt.Sprintf("cust-%d", i%500), Trade: "plumber",
-					Title: "Leaky tap in the upstairs bathroom", Location: codecs.GeoPoint{Lat: 51.5, Lon: -0.12},
-					Window:          codecs.Window{EarliestStart: t0, LatestEnd: t0.Add(9 * time.Hour)},
-					DurationMinutes: 60, Mode: "bid", Currency: "GBP"}}
-			v, err := cat.Commands.Avro.Encode(cmd)
-			if err != nil {
-				panic(fmt.Sprintf("bench: encoding a command: %v", err)) // the registry is gone: nothing to measure
-			}
-			return []byte(tenant), v, ingest.JobKey(tenant, job)
+			k, v := jobCommand(cat, tenant, job, now)
+			return k, v, ingest.JobKey(tenant, job)
 		},
 		outputID: func(key, _ []byte) (string, bool) { return string(key), true },
 		worker:   runWorker(b, cfg, "ingest,jobs"),
 	}, nil
+}
+
+// jobCommand is a post_job command of tenant, as the API writes it.
+func jobCommand(cat *topology.Catalog, tenant, job string, now time.Time) (key, value []byte) {
+	t0 := time.Date(2030, 1, 7, 8, 0, 0, 0, time.UTC)
+	cmd := &codecs.Command{CommandID: "bench-" + job, TenantID: tenant, Kind: codecs.KindPostJob,
+		JobID: job, AcceptedAt: now.UTC().Truncate(time.Millisecond), Source: "bench",
+		PostJob: &codecs.PostJob{CustomerID: "cust-" + job, Trade: "plumber",
+			Title: "Leaky tap in the upstairs bathroom", Location: codecs.GeoPoint{Lat: 51.5, Lon: -0.12},
+			Window:          codecs.Window{EarliestStart: t0, LatestEnd: t0.Add(9 * time.Hour)},
+			DurationMinutes: 60, Mode: "bid", Currency: "GBP"}}
+	v, err := cat.Commands.Avro.Encode(cmd)
+	if err != nil {
+		panic(fmt.Sprintf("bench: encoding a command: %v", err)) // the registry is gone: nothing to measure
+	}
+	return []byte(tenant), v
 }
 
 // cdcEvent is a SQL Server jobs insert as Debezium's JSON converter writes

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/tradestream/tradestream/processors/ingest"
+	"github.com/tradestream/tradestream/topology"
+)
+
+// noisyResult is the noisy-neighbour figure of the job command pipeline
+// (b): tenant B's latencies alone, and while tenant A sends 50× B's rate.
+type noisyResult struct {
+	RateB              float64
+	AloneP50, AloneP99 time.Duration
+	FloodP50, FloodP99 time.Duration
+}
+
+// noisyNeighbour runs `tradestream run --processors ingest,jobs` with two
+// tenants on different partitions of the commands topic: B alone at rate
+// for d, then B at rate and A at 50×rate together for d.
+func noisyNeighbour(ctx context.Context, b *benchConfig, rate float64, d time.Duration) (noisyResult, error) {
+	prefix := fmt.Sprintf("bench%d-noisy.", time.Now().UnixNano()%1e9)
+	cat, cfg, err := benchCatalog(ctx, b, prefix)
+	if err != nil {
+		return noisyResult{}, err
+	}
+	tenantA, tenantB := "tenant-a", "tenant-b"
+	for i := 0; topology.Partition(tenantA, cat.Config().Partitions) == topology.Partition(tenantB, cat.Config().Partitions); i++ {
+		tenantB = fmt.Sprintf("tenant-b%d", i)
+	}
+	w, err := watchOutput(strings.Split(b.Brokers, ","), string(cat.Jobs.Topic), benchSarama(),
+		func(key, _ []byte) (string, bool) { return string(key), true })
+	if err != nil {
+		return noisyResult{}, err
+	}
+	defer w.Close()
+	p, err := newBenchProducer(strings.Split(b.Brokers, ","))
+	if err != nil {
+		return noisyResult{}, err
+	}
+	defer p.Close()
+	worker, logPath := runWorker(b, cfg, "ingest,jobs"), filepath.Join(b.WorkDir, prefix+"log")
+	stop, err := startWorker(worker, logPath)
+	if err != nil {
+		return noisyResult{}, err
+	}
+	defer stop()
+	n := 0
+	send := func(tenant string, now time.Time) string {
+		n++
+		job := fmt.Sprintf("job-%d", n)
+		k, v := jobCommand(cat, tenant, job, now)
+		p.send(string(cat.Commands.Topic), k, v)
+		return ingest.JobKey(tenant, job)
+	}
+	wait := func(sent map[string]time.Time) ([]time.Duration, error) {
+		if err := p.flush(); err != nil {
+			return nil, err
+		}
+		wctx, cancel := context.WithTimeout(ctx, b.Timeout)
+		defer cancel()
+		lat, err := w.latencies(wctx, sent, n)
+		return lat, workerFailed(err, logPath)
+	}
+	// Warm-up: both tenants, until the worker answers.
+	warm := map[string]time.Time{}
+	for i := range 200 {
+		warm[send([]string{tenantA, tenantB}[i%2], time.Now())] = time.Now()
+	}
+	if _, err := wait(warm); err != nil {
+		return noisyResult{}, err
+	}
+	phase := func(flood bool) ([]time.Duration, error) {
+		sentB := map[string]time.Time{}
+		start := time.Now()
+		for nb, na := 0, 0; time.Since(start) < d; time.Sleep(time.Millisecond) {
+			due := time.Since(start).Seconds() * rate
+			for ; float64(nb) < due; nb++ {
+				now := time.Now()
+				sentB[send(tenantB, now)] = now
+			}
+			for ; flood && float64(na) < 50*due; na++ {
+				send(tenantA, time.Now())
+			}
+		}
+		return wait(sentB)
+	}
+	alone, err := phase(false)
+	if err != nil {
+		return noisyResult{}, err
+	}
+	flood, err := phase(true)
+	if err != nil {
+		return noisyResult{}, err
+	}
+	return noisyResult{RateB: rate, AloneP50: percentile(alone, 50), AloneP99: percentile(alone, 99),
+		FloodP50: percentile(flood, 50), FloodP99: percentile(flood, 99)}, nil
+}
+
+// writeNoisy prints the noisy-neighbour line.
+func writeNoisy(w interface{ Write([]byte) (int, error) }, r noisyResult) {
+	fmt.Fprintf(w, "noisy neighbour (b): tenant B at %.0f/s alone p50 %.1f ms p99 %.1f ms; with tenant A at %.0f/s p50 %.1f ms p99 %.1f ms (%.2f× alone)\n",
+		r.RateB, ms(r.AloneP50), ms(r.AloneP99), 50*r.RateB, ms(r.FloodP50), ms(r.FloodP99), float64(r.FloodP99)/float64(max(r.AloneP99, 1)))
+}
