@@ -138,4 +138,14 @@ func TestBenchSmoke(t *testing.T) {
 	writeTable(&out, rows)
 	require.Contains(t, out.String(), "job command → job view")
 	require.Contains(t, out.String(), "raw consume → produce pipe")
+
+	noisy, err := noisyNeighbour(t.Context(), b, 20, time.Second)
+	require.NoError(t, err)
+	require.Positive(t, noisy.AloneP50)
+	require.GreaterOrEqual(t, noisy.AloneP99, noisy.AloneP50)
+	require.Positive(t, noisy.FloodP50)
+	require.GreaterOrEqual(t, noisy.FloodP99, noisy.FloodP50)
+	out.Reset()
+	writeNoisy(&out, noisy)
+	require.Contains(t, out.String(), "with tenant A at 1000/s")
 }

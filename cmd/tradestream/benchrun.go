@@ -61,17 +61,26 @@ type workloadRun struct {
 	record func(i int, now time.Time) (key, value []byte, id string)
 	// outputID recognises an output record; ok is false for others.
 	outputID func(key, value []byte) (id string, ok bool)
-	// lastIDs, when set, are the ids whose outputs end the backlog (for
-	// pipelines where an early record may legitimately have no output);
+	// prime, when set, brings the worker to its steady state (e.g. joins
+	// loaded) and returns how many record indexes it used; otherwise
+	// primeRecords records are sent and their outputs awaited.
+	prime func(ctx context.Context, p *benchProducer, w *outputWatcher) (int, error)
+	// lastIDs, when set, are the ids whose outputs end the backlog of
+	// records [from, to) (for pipelines where a record may have no output);
 	// otherwise the backlog ends when every record's output was seen.
-	lastIDs func(backlog int) []string
+	lastIDs func(from, to int) []string
 	// worker is the process under test (its CPU and memory are measured).
 	worker *exec.Cmd
 }
 
-// measure runs one workload once: a backlog of Warmup+Records records is
-// written, the worker started and timed through it after the warm-up, then
-// Paced records are sent at Rate for the latencies.
+// primeRecords is how many records the default prime sends.
+const primeRecords = 100
+
+// measure runs one workload once. The worker is started and primed, then
+// stopped (SIGSTOP) while a backlog of Warmup+Records records is written,
+// and continued: it is timed through the backlog after the warm-up, without
+// the producer competing for the CPU. Then Paced records are sent at Rate
+// for the latencies.
 func measure(ctx context.Context, b *benchConfig, wl workload, run int) (benchResult, error) {
 	prefix := fmt.Sprintf("bench%d-%d-%s.", time.Now().Unix()%1e6, rand.IntN(1e4), wl.ID)
 	r, err := wl.setup(ctx, b, prefix)
@@ -81,8 +90,7 @@ func measure(ctx context.Context, b *benchConfig, wl workload, run int) (benchRe
 	progress := func(format string, args ...any) {
 		fmt.Fprintf(b.Progress, "bench %s run %d: %s\n", wl.ID, run, fmt.Sprintf(format, args...))
 	}
-	cfg := benchSarama()
-	w, err := watchOutput(strings.Split(b.Brokers, ","), r.output, cfg, r.outputID)
+	w, err := watchOutput(strings.Split(b.Brokers, ","), r.output, benchSarama(), r.outputID)
 	if err != nil {
 		return benchResult{}, err
 	}
@@ -92,36 +100,47 @@ func measure(ctx context.Context, b *benchConfig, wl workload, run int) (benchRe
 		return benchResult{}, err
 	}
 	defer p.Close()
-
-	backlog := b.Warmup + b.Records
-	start := time.Now()
-	for i := range backlog {
-		k, v, _ := r.record(i, time.Now())
-		p.send(r.input, k, v)
-	}
-	if err := p.flush(); err != nil {
-		return benchResult{}, err
-	}
-	progress("backlog of %d written in %s", backlog, time.Since(start).Round(time.Millisecond))
-	var last []string
-	if r.lastIDs != nil {
-		last = r.lastIDs(backlog)
-	}
-
 	logPath := filepath.Join(b.WorkDir, prefix+"log")
 	stop, err := startWorker(r.worker, logPath)
 	if err != nil {
 		return benchResult{}, err
 	}
 	defer stop()
-	phase := func() (context.Context, context.CancelFunc) { return context.WithTimeout(ctx, b.Timeout) }
-	pctx, cancel := phase()
+	pctx, cancel := context.WithTimeout(ctx, b.Timeout)
 	defer cancel()
-	if _, err := w.waitCount(pctx, b.Warmup); err != nil {
+	next, err := primeWorker(pctx, r, p, w)
+	if err != nil {
+		return benchResult{}, workerFailed(err, logPath)
+	}
+	progress("worker primed")
+
+	backlog := b.Warmup + b.Records
+	if err := r.worker.Process.Signal(syscall.SIGSTOP); err != nil {
+		return benchResult{}, err
+	}
+	start, c0 := time.Now(), w.count()
+	for i := next; i < next+backlog; i++ {
+		k, v, _ := r.record(i, time.Now())
+		p.send(r.input, k, v)
+	}
+	err = p.flush()
+	if cerr := r.worker.Process.Signal(syscall.SIGCONT); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return benchResult{}, err
+	}
+	progress("backlog of %d written in %s (worker stopped meanwhile)", backlog, time.Since(start).Round(time.Millisecond))
+	var last []string
+	if r.lastIDs != nil {
+		last = r.lastIDs(next, next+backlog)
+	}
+	next += backlog
+	if _, err := w.waitCount(pctx, c0+b.Warmup); err != nil {
 		return benchResult{}, workerFailed(err, logPath)
 	}
 	t1, s1, n1 := time.Now(), sampleOrZero(r.worker), w.count()
-	if _, err := w.waitBacklog(pctx, backlog, last); err != nil {
+	if _, err := w.waitBacklog(pctx, c0+backlog, last); err != nil {
 		return benchResult{}, workerFailed(err, logPath)
 	}
 	t2, s2, n2 := time.Now(), sampleOrZero(r.worker), w.count()
@@ -137,14 +156,14 @@ func measure(ctx context.Context, b *benchConfig, wl workload, run int) (benchRe
 			time.Sleep(d)
 		}
 		now := time.Now()
-		k, v, id := r.record(backlog+i, now)
+		k, v, id := r.record(next+i, now)
 		sent[id] = now
 		p.send(r.input, k, v)
 	}
 	if err := p.flush(); err != nil {
 		return benchResult{}, err
 	}
-	lctx, cancel2 := phase()
+	lctx, cancel2 := context.WithTimeout(ctx, b.Timeout)
 	defer cancel2()
 	lat, err := w.latencies(lctx, sent, n2+b.Paced)
 	if err != nil {
@@ -157,6 +176,23 @@ func measure(ctx context.Context, b *benchConfig, wl workload, run int) (benchRe
 		return res, fmt.Errorf("bench: no /proc figures for the worker (pid %d)", r.worker.Process.Pid)
 	}
 	return res, nil
+}
+
+// primeWorker runs the workload's prime, or sends primeRecords records and
+// waits for their outputs; it returns the next record index.
+func primeWorker(ctx context.Context, r *workloadRun, p *benchProducer, w *outputWatcher) (int, error) {
+	if r.prime != nil {
+		return r.prime(ctx, p, w)
+	}
+	for i := range primeRecords {
+		k, v, _ := r.record(i, time.Now())
+		p.send(r.input, k, v)
+	}
+	if err := p.flush(); err != nil {
+		return 0, err
+	}
+	_, err := w.waitCount(ctx, primeRecords)
+	return primeRecords, err
 }
 
 func sampleOrZero(c *exec.Cmd) procSample {

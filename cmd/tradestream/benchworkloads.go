@@ -41,10 +41,17 @@ func benchCatalog(ctx context.Context, b *benchConfig, prefix string) (*topology
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, err := topology.Apply(ctx, cat.Config(), cat.Specs()); err != nil {
-		return nil, nil, err
+	// Apply waits 30 s for the new topics' metadata; a loaded broker may
+	// take longer. Apply is idempotent.
+	for try := 1; ; try++ {
+		_, err := topology.Apply(ctx, cat.Config(), cat.Specs())
+		if err == nil {
+			return cat, cfg, nil
+		}
+		if try == 3 {
+			return nil, nil, err
+		}
 	}
-	return cat, cfg, nil
 }
 
 // runWorker is `tradestream run` with the given processor groups alone.
