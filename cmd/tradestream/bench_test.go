@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -68,8 +69,14 @@ func TestProcParsing(t *testing.T) {
 }
 
 func TestSampleProcSeesThisProcess(t *testing.T) {
-	for end := time.Now().Add(100 * time.Millisecond); time.Now().Before(end); {
-		_ = strings.Repeat("x", 1000) // burn some CPU (ticks are 10 ms)
+	// Burn CPU until the kernel counted at least 30 ms (ticks are 10 ms).
+	for {
+		var ru syscall.Rusage
+		require.NoError(t, syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
+		if time.Duration(ru.Utime.Nano()+ru.Stime.Nano()) >= 30*time.Millisecond {
+			break
+		}
+		_ = strings.Repeat("x", 1000)
 	}
 	s, err := sampleProc(os.Getpid())
 	require.NoError(t, err)
