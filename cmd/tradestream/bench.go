@@ -86,7 +86,7 @@ func parseBench(args []string, stderr io.Writer) (*benchConfig, error) {
 	b := &benchConfig{Progress: stderr}
 	fs.StringVar(&b.Brokers, "brokers", os.Getenv("TRADESTREAM_BROKERS"), "Kafka bootstrap servers (a real broker: scripts/kafka-local.sh)")
 	fs.StringVar(&b.Registry, "registry", os.Getenv("TRADESTREAM_REGISTRY"), "Schema Registry URL (default: an in-process one)")
-	workloads := fs.String("workloads", "b,c,d", "workloads to run, comma-separated")
+	workloads := fs.String("workloads", "a,b,c,d,e", "workloads to run, comma-separated")
 	fs.IntVar(&b.Warmup, "warmup", 10_000, "records processed before measuring")
 	fs.IntVar(&b.Records, "records", 100_000, "records measured for records/s and CPU")
 	fs.IntVar(&b.Paced, "paced", 10_000, "records sent at --rate for the latencies")
@@ -97,6 +97,7 @@ func parseBench(args []string, stderr io.Writer) (*benchConfig, error) {
 	fs.StringVar(&b.WorkDir, "work-dir", "", "workers' state and logs (default: a temporary directory)")
 	fs.Float64Var(&b.NoisyRate, "noisy-rate", 20, "tenant B's rate (records/s) in the noisy-neighbour run; A sends 50×; 0: no such run")
 	fs.DurationVar(&b.NoisyFor, "noisy-for", 10*time.Second, "length of each phase of the noisy-neighbour run")
+	fs.StringVar(&b.Profile, "profile", "", "directory for the goka workers' CPU and allocation profiles")
 	fs.DurationVar(&b.Timeout, "timeout", 10*time.Minute, "bound of each phase of a run")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -123,7 +123,7 @@ func TestBenchSmoke(t *testing.T) {
 		t.Skip("builds the binary and runs workers")
 	}
 	env := newTestEnv(t)
-	b := &benchConfig{Brokers: env.brokers, Registry: env.registry, Workloads: []string{"b", "c", "d"},
+	b := &benchConfig{Brokers: env.brokers, Registry: env.registry, Workloads: []string{"a", "b", "c", "d"},
 		Warmup: 50, Records: 200, Paced: 100, Rate: 200, Runs: 1, Exe: buildBinary(t), WorkDir: t.TempDir(),
 		Timeout: 3 * time.Minute, Progress: io.Discard}
 	if testing.Verbose() {
@@ -131,7 +131,7 @@ func TestBenchSmoke(t *testing.T) {
 	}
 	rows, err := runBench(t.Context(), b)
 	require.NoError(t, err)
-	require.Len(t, rows, 3)
+	require.Len(t, rows, 4)
 	for _, r := range rows {
 		require.Len(t, r.Runs, 1, r.ID)
 		x := r.Runs[0]
@@ -144,6 +144,7 @@ func TestBenchSmoke(t *testing.T) {
 	var out bytes.Buffer
 	writeTable(&out, rows)
 	require.Contains(t, out.String(), "job command → job view")
+	require.Contains(t, out.String(), "ratio (a)/(d) records/s")
 	require.Contains(t, out.String(), "raw consume → produce pipe")
 
 	noisy, err := noisyNeighbour(t.Context(), b, 20, time.Second)
@@ -155,4 +156,32 @@ func TestBenchSmoke(t *testing.T) {
 	out.Reset()
 	writeNoisy(&out, noisy)
 	require.Contains(t, out.String(), "with tenant A at 1000/s")
+}
+
+// TestBenchStreamsComparatorSmoke runs workloads a and e (the Kafka
+// Streams comparator, built with Maven) with a few thousand pings. It needs
+// java and mvn and runs only when TRADESTREAM_BENCH_STREAMS=1: the Maven
+// build is not part of CI.
+func TestBenchStreamsComparatorSmoke(t *testing.T) {
+	if os.Getenv("TRADESTREAM_BENCH_STREAMS") == "" {
+		t.Skip("set TRADESTREAM_BENCH_STREAMS=1 (needs java 17 and mvn) to run the Kafka Streams comparator")
+	}
+	env := newTestEnv(t)
+	if !env.real {
+		t.Skip("Kafka Streams needs the real broker: its admin client rejects the embedded broker's DescribeTopicPartitions answer")
+	}
+	b := &benchConfig{Brokers: env.brokers, Registry: env.registry, Workloads: []string{"a", "e"},
+		Warmup: 500, Records: 2000, Paced: 300, Rate: 300, Runs: 1, Exe: buildBinary(t), WorkDir: t.TempDir(),
+		StreamsDir: "../../bench/streams", Timeout: 5 * time.Minute, Progress: os.Stderr}
+	rows, err := runBench(t.Context(), b)
+	require.NoError(t, err)
+	for _, r := range rows {
+		require.Len(t, r.Runs, 1, r.ID)
+		require.Positive(t, r.Runs[0].Rate, r.ID)
+		require.Positive(t, r.Runs[0].P50, r.ID)
+		require.Positive(t, r.Runs[0].PeakRSS, r.ID)
+	}
+	var out bytes.Buffer
+	writeTable(&out, rows)
+	require.Contains(t, out.String(), "ratio (a)/(e) records/s")
 }

@@ -38,6 +38,9 @@ type benchConfig struct {
 	Exe string
 	// StreamsDir is the Kafka Streams comparator's Maven project.
 	StreamsDir string
+	// Profile, when set, is where the goka workers write CPU and
+	// allocation profiles (<run prefix>.cpu, .alloc).
+	Profile string
 	// WorkDir holds the workers' state and logs.
 	WorkDir string
 	// Timeout bounds each phase of a run.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -18,9 +19,11 @@ import (
 // benchWorkloads are the workloads by id, in table order.
 func benchWorkloads() []workload {
 	return []workload{
+		{ID: "a", Title: "GPS ping → ETA (tracking)", setup: gokaGPSWorkload},
 		{ID: "b", Title: "job command → job view (ingest, jobs)", setup: jobsWorkload},
 		{ID: "c", Title: "CDC change event → command (cdc)", setup: cdcWorkload},
 		{ID: "d", Title: "raw consume → produce pipe (sarama)", setup: pipeWorkload},
+		{ID: "e", Title: "GPS ping → ETA in Kafka Streams 4.1", setup: streamsGPSWorkload},
 	}
 }
 
@@ -60,6 +63,10 @@ func runWorker(b *benchConfig, cfg *Config, processors string) *exec.Cmd {
 		"--topic-prefix", cfg.TopicPrefix, "--cdc-topics", cfg.CDCTopics, "--processors", processors,
 		"--state-dir", filepath.Join(b.WorkDir, strings.TrimSuffix(cfg.TopicPrefix, ".")),
 		"--instance-id", "bench", "--http", "127.0.0.1:0", "--log-level", "warn")
+	if b.Profile != "" {
+		name := filepath.Join(b.Profile, strings.TrimSuffix(cfg.TopicPrefix, "."))
+		c.Env = append(os.Environ(), "TRADESTREAM_CPUPROFILE="+name+".cpu", "TRADESTREAM_MEMPROFILE="+name+".alloc")
+	}
 	return c
 }
 
