@@ -372,6 +372,11 @@ func (g *Processor) rebalanceLoop(ctx context.Context) (rerr error) {
 		g.log.Debugf("closing consumer group ... done")
 	}()
 
+	// tradestream patch: upstream sleeps 5 s after every session before it
+	// rejoins, which every member of the group then waits for. Rejoin at
+	// once after a session that lasted; back off (100 ms, doubling up to
+	// 5 s) only while sessions keep ending right away.
+	var backoff time.Duration
 	for {
 		sessionCtx, sessionCtxCancel := context.WithCancel(ctx)
 
@@ -379,6 +384,7 @@ func (g *Processor) rebalanceLoop(ctx context.Context) (rerr error) {
 			g.handleSessionErrors(ctx, sessionCtx, sessionCtxCancel, consumerGroup)
 		}()
 
+		started := time.Now()
 		err := consumerGroup.Consume(ctx, topics, g)
 		sessionCtxCancel()
 
@@ -387,14 +393,31 @@ func (g *Processor) rebalanceLoop(ctx context.Context) (rerr error) {
 			return fmt.Errorf("error consuming from group consumer: %w", err)
 		}
 
+		backoff = rejoinBackoff(backoff, time.Since(started))
 		select {
-		case <-time.After(5 * time.Second):
+		case <-time.After(backoff):
 			g.log.Printf("Consumer group returned, Rebalancing.")
 		case <-ctx.Done():
 			g.log.Printf("Consumer group cancelled. Stopping")
 			return nil
 		}
 	}
+}
+
+// Rejoin backoff bounds (tradestream patch, see rebalanceLoop).
+const (
+	minRejoinBackoff = 100 * time.Millisecond
+	maxRejoinBackoff = 5 * time.Second
+)
+
+// rejoinBackoff is the wait before rejoining after a session of the given
+// length, the previous wait being last: none after a session of at least
+// maxRejoinBackoff, else last doubled within [minRejoinBackoff, maxRejoinBackoff].
+func rejoinBackoff(last, session time.Duration) time.Duration {
+	if session >= maxRejoinBackoff {
+		return 0
+	}
+	return min(max(2*last, minRejoinBackoff), maxRejoinBackoff)
 }
 
 func (g *Processor) handleSessionErrors(ctx, sessionCtx context.Context, sessionCtxCancel context.CancelFunc, consumerGroup sarama.ConsumerGroup) {
