@@ -40,7 +40,7 @@ func sampleJob() Job {
 		Dependencies: []DependencyState{{JobID: "j-0", State: DependencyBooked, Start: at, End: at.Add(time.Hour), Version: 4}},
 		Dependents:   []string{"j-2"}, Probing: true,
 		Probes:       []ProbeAnswer{{TradespersonID: "tp-1", Start: at}, {TradespersonID: "tp-2", Reason: "full"}},
-		BookingOrder: []string{"tp-1"},
+		BookingOrder: []string{"tp-1"}, PostedSeq: 40,
 	}
 }
 

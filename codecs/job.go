@@ -93,6 +93,9 @@ type Job struct {
 	NotifiedETAMinutes int32 `avro:"notified_eta_minutes" json:"-"`
 	// Feedback is the customer's rating, once the job is completed.
 	Feedback *JobFeedback `avro:"feedback" json:"feedback"`
+	// PostedSeq is the sequence number of the post_job that created the
+	// job: a chat message at or below it was sent before the job existed.
+	PostedSeq int64 `avro:"posted_seq" json:"-"`
 }
 
 // Bid is one tradesperson's offer on a job, with its current quote.

@@ -79,6 +79,9 @@ type Command struct {
 	// Feedback is set on give_feedback and internal rate_tradesperson
 	// commands.
 	Feedback *GiveFeedback `avro:"feedback"`
+
+	// PostMessage is a chat message on the job (chat.go).
+	PostMessage *PostMessage `avro:"post_message"`
 }
 
 // Slot is a confirmed appointment slot.

@@ -39,6 +39,8 @@ type Views struct {
 	// tenant; InsightDays their day counters, keyed "<tenant>/<YYYY-MM-DD>".
 	Insights    Getter[codecs.InsightsState]
 	InsightDays Getter[codecs.InsightsDay]
+	// Conversations are the jobs' chats, keyed "<tenant>/<job>".
+	Conversations Getter[codecs.Conversation]
 }
 
 // Options configure a Server.
@@ -128,6 +130,8 @@ func (s *Server) routes() {
 	s.tenant("POST /v1/tenants/{tenant}/jobs/{job}/payments", s.postPayment)
 	s.tenant("POST /v1/tenants/{tenant}/jobs/{job}/feedback", s.postFeedback)
 	s.tenant("GET /v1/tenants/{tenant}/insights", s.getInsights)
+	s.tenant("POST /v1/tenants/{tenant}/jobs/{job}/messages", s.postMessage)
+	s.tenant("GET /v1/tenants/{tenant}/jobs/{job}/messages", s.getMessages)
 	s.tenant("POST /v1/tenants/{tenant}/tradespeople", s.postTradesperson)
 	s.tenant("GET /v1/tenants/{tenant}/tradespeople/{id}", s.getTradesperson)
 	s.tenant("POST /v1/tenants/{tenant}/locations", s.postLocations)

@@ -35,7 +35,8 @@ const (
 	InsightsLateTopic         goka.Stream = "tradestream.insights-late"
 	// InsightsLoopTopic is goka's loopback topic of the insights group
 	// ("<group>-loop").
-	InsightsLoopTopic goka.Stream = "tradestream.insights-loop"
+	InsightsLoopTopic         goka.Stream = "tradestream.insights-loop"
+	ConversationCommandsTopic goka.Stream = "tradestream.conversation-commands"
 
 	IngestGroup        goka.Group = "tradestream.ingest"
 	JobsGroup          goka.Group = "tradestream.jobs"
@@ -51,6 +52,7 @@ const (
 	TrackingGroup      goka.Group = "tradestream.tracking"
 	InsightsGroup      goka.Group = "tradestream.insights"
 	InsightDaysGroup   goka.Group = "tradestream.insight-days"
+	ConversationsGroup goka.Group = "tradestream.conversations"
 )
 
 // ExternalOwner is the Spec.Owner of topics written outside Tradestream:
@@ -180,6 +182,11 @@ type Catalog struct {
 	InsightsLoop *Stream[codecs.InsightInput]
 	// InsightDays is every tenant's day counters, keyed "<tenant>/<YYYY-MM-DD>".
 	InsightDays *Table[codecs.InsightsDay]
+	// ConversationCommands carries the chat messages the jobs group
+	// relayed, keyed "<tenant>/<job>", in the tenant's order.
+	ConversationCommands *Stream[codecs.Command]
+	// Conversations is each job's chat, keyed "<tenant>/<job>".
+	Conversations *Table[codecs.Conversation]
 
 	// Metrics count and time what the processors of this catalog do.
 	Metrics *Metrics
@@ -240,6 +247,8 @@ func NewCatalog(cfg Config, reg codecs.Registry) (*Catalog, error) {
 	c.InsightsLate = stream[codecs.LateRecord](&b, InsightsLateTopic, "late_record", "tenant_id", InsightsGroup)
 	c.InsightsLoop = stream[codecs.InsightInput](&b, InsightsLoopTopic, "insight_input", "tenant_id", InsightsGroup)
 	c.InsightDays = table[codecs.InsightsDay](&b, InsightDaysGroup, "insights_day", "tenant_id/date")
+	c.ConversationCommands = stream[codecs.Command](&b, ConversationCommandsTopic, "command", "tenant_id/job_id", JobsGroup)
+	c.Conversations = table[codecs.Conversation](&b, ConversationsGroup, "conversation", "tenant_id/job_id")
 	if b.err != nil {
 		return nil, b.err
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/tradestream/tradestream/processors/calendar"
 	"github.com/tradestream/tradestream/processors/cdc"
+	"github.com/tradestream/tradestream/processors/conversations"
 	"github.com/tradestream/tradestream/processors/dependencies"
 	"github.com/tradestream/tradestream/processors/ingest"
 	"github.com/tradestream/tradestream/processors/insights"
@@ -51,6 +52,7 @@ var groups = map[string]func(*topology.Catalog) *goka.GroupGraph{
 	"tracking":      tracking.Define,
 	"insights":      insights.Define,
 	"insight-days":  insights.DefineDays,
+	"conversations": conversations.Define,
 }
 
 // groupSetups give a group what it takes from the instance config: its
@@ -168,6 +170,9 @@ func newApp(cfg *Config, cat *topology.Catalog, log *slog.Logger) (*app, error) 
 		return nil, err
 	}
 	if views.InsightDays, err = addView(a, cat.InsightDays, viewOpts); err != nil {
+		return nil, err
+	}
+	if views.Conversations, err = addView(a, cat.Conversations, viewOpts); err != nil {
 		return nil, err
 	}
 	a.emitter, err = state.NewKafkaEmitter(cat, goka.WithEmitterLogger(glog))

@@ -76,7 +76,8 @@ func Route(cmd *codecs.Command) (Owner, string) {
 	t := cmd.TenantID
 	switch cmd.Kind {
 	case codecs.KindPostJob, codecs.KindCancelJob, codecs.KindRescheduleJob, codecs.KindSetJobStatus,
-		codecs.KindSubmitBid, codecs.KindAcceptBid, codecs.KindGiveFeedback:
+		codecs.KindSubmitBid, codecs.KindAcceptBid, codecs.KindGiveFeedback,
+		codecs.KindPostMessage:
 		return owned(Jobs, t, cmd.JobID)
 	case codecs.KindUpsertTradesperson:
 		return owned(Tradespeople, t, cmd.TradespersonID)

@@ -28,6 +28,7 @@ func Define(cat *topology.Catalog) *goka.GroupGraph {
 		cat.TrackingCommands.Output(),
 		cat.TradespersonCommands.Output(),
 		cat.JobEvents.Output(),
+		cat.ConversationCommands.Output(),
 	)
 }
 
@@ -37,6 +38,15 @@ type processor struct {
 
 func (p *processor) handle(ctx goka.Context, cmd *codecs.Command) {
 	cur := p.cat.Jobs.Get(ctx)
+	if cmd.Kind == codecs.KindPostMessage {
+		// Chat does not change the job: relayed, not applied.
+		if relay, rej := GateMessage(cur, cmd); relay {
+			p.cat.ConversationCommands.Emit(ctx, ctx.Key(), cmd)
+		} else {
+			p.cat.Rejects.Emit(ctx, cmd.TenantID, rej)
+		}
+		return
+	}
 	res := Apply(cur, cmd, p.env(ctx, cur, cmd))
 	if res.Job != nil && res.Job != cur {
 		p.cat.Jobs.Set(ctx, res.Job)

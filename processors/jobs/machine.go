@@ -240,7 +240,7 @@ func post(job *codecs.Job, cmd *codecs.Command) (*codecs.Job, *codecs.Rejection)
 		Mode: mode, Location: p.Location, Window: p.Window, DurationMinutes: p.DurationMinutes,
 		ProjectID: optional(p.ProjectID), DependsOn: append([]string{}, p.DependsOn...),
 		PromoCode: optional(p.PromoCode), BudgetMinor: p.BudgetMinor, Currency: p.Currency,
-		Bids: []codecs.Bid{}, OfferedTo: []string{}, CreatedAt: cmd.AcceptedAt,
+		Bids: []codecs.Bid{}, OfferedTo: []string{}, CreatedAt: cmd.AcceptedAt, PostedSeq: cmd.Seq,
 	}
 	transition(j, codecs.StatusPosted, cmd)
 	return j, nil
