@@ -64,6 +64,13 @@ type Options struct {
 	Dashboard *DashboardSources
 	// RateLimit is the per-tenant request budget. Default: unlimited.
 	RateLimit RateLimit
+	// Feed is the change feed the job event streams follow; the views of
+	// the jobs and conversations tables publish to it. Default: a feed of
+	// its own (registered on Metrics), which nothing publishes to.
+	Feed *Feed
+	// Heartbeat is how often an idle event stream sends a comment.
+	// Default: DefaultHeartbeat (15 s).
+	Heartbeat time.Duration
 }
 
 // Server is the HTTP API.
@@ -81,6 +88,7 @@ type Server struct {
 	// stopping is closed by Drain: streams end.
 	stopping  chan struct{}
 	drainOnce sync.Once
+	feed      *Feed
 }
 
 // NewServer returns the API over views, writing commands with emitter.
@@ -97,7 +105,13 @@ func NewServer(emitter Emitter, views Views, opts Options) *Server {
 	if opts.Metrics == nil {
 		opts.Metrics = prometheus.NewRegistry()
 	}
-	s := &Server{emitter: emitter, views: views, opts: opts, log: opts.Logger,
+	if opts.Feed == nil {
+		opts.Feed = NewFeed(opts.Metrics)
+	}
+	if opts.Heartbeat <= 0 {
+		opts.Heartbeat = DefaultHeartbeat
+	}
+	s := &Server{emitter: emitter, views: views, opts: opts, log: opts.Logger, feed: opts.Feed,
 		idem: newIdempotencyCache(24*time.Hour, 100_000), mux: http.NewServeMux(), metrics: newHTTPMetrics(opts.Metrics),
 		stopping: make(chan struct{})}
 	if opts.Dashboard != nil {
@@ -132,6 +146,7 @@ func (s *Server) routes() {
 	s.tenant("GET /v1/tenants/{tenant}/insights", s.getInsights)
 	s.tenant("POST /v1/tenants/{tenant}/jobs/{job}/messages", s.postMessage)
 	s.tenant("GET /v1/tenants/{tenant}/jobs/{job}/messages", s.getMessages)
+	s.tenant("GET /v1/tenants/{tenant}/jobs/{job}/events", s.jobEvents)
 	s.tenant("POST /v1/tenants/{tenant}/tradespeople", s.postTradesperson)
 	s.tenant("GET /v1/tenants/{tenant}/tradespeople/{id}", s.getTradesperson)
 	s.tenant("POST /v1/tenants/{tenant}/locations", s.postLocations)
@@ -184,10 +199,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // Drain makes the server refuse new writes (503), report not ready and end
-// its event streams, so that in-flight commands finish before shutdown.
+// its event streams (clients reconnect, to another instance), so that
+// in-flight commands finish before shutdown.
 func (s *Server) Drain() {
 	s.draining.Store(true)
 	s.drainOnce.Do(func() { close(s.stopping) })
+	s.feed.Close()
 }
 
 // accepted is the body of a 202.

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -143,7 +144,10 @@ func newApp(cfg *Config, cat *topology.Catalog, log *slog.Logger) (*app, error) 
 	viewOpts := []goka.ViewOption{goka.WithViewStorageBuilder(storage.DefaultBuilder(filepath.Join(dir, "views"))),
 		goka.WithViewLogger(glog), goka.WithViewAutoReconnect()}
 	var views state.Views
-	jobsView, err := addView(a, cat.Jobs, viewOpts)
+	// The job event streams follow the jobs and conversations views: each
+	// record they store is published to the job's subscribers.
+	feed := state.NewFeed(cat.Metrics.Registry)
+	jobsView, err := addView(a, cat.Jobs, withCallback(viewOpts, feed.JobUpdates(cat.Jobs.GokaCodec())))
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +176,8 @@ func newApp(cfg *Config, cat *topology.Catalog, log *slog.Logger) (*app, error) 
 	if views.InsightDays, err = addView(a, cat.InsightDays, viewOpts); err != nil {
 		return nil, err
 	}
-	if views.Conversations, err = addView(a, cat.Conversations, viewOpts); err != nil {
+	if views.Conversations, err = addView(a, cat.Conversations,
+		withCallback(viewOpts, feed.ConversationUpdates(cat.Conversations.GokaCodec()))); err != nil {
 		return nil, err
 	}
 	a.emitter, err = state.NewKafkaEmitter(cat, goka.WithEmitterLogger(glog))
@@ -180,7 +185,7 @@ func newApp(cfg *Config, cat *topology.Catalog, log *slog.Logger) (*app, error) 
 		return nil, err
 	}
 	a.server = state.NewServer(a.emitter, views, state.Options{Keys: keys, Ready: a.recovered, Logger: log, Now: cfg.now,
-		Metrics: cat.Metrics.Registry, Dashboard: a.dashboardSources(jobsView, peopleView, calendarsView),
+		Metrics: cat.Metrics.Registry, Feed: feed, Dashboard: a.dashboardSources(jobsView, peopleView, calendarsView),
 		Locations: a.emitter, RateLimit: state.RateLimit{Rate: cfg.RateLimit, Burst: cfg.RateBurst}})
 	registerMetrics(a)
 	a.httpLn, err = net.Listen("tcp", cfg.HTTPAddr)
@@ -206,6 +211,11 @@ func addView[T any](a *app, table *topology.Table[T], opts []goka.ViewOption) (*
 	}
 	a.views = append(a.views, viewRunner{name: string(table.Topic), Run: v.Run, ok: v.Recovered, stats: v.Stats})
 	return v, nil
+}
+
+// withCallback is opts with the view's update callback set to cb.
+func withCallback(opts []goka.ViewOption, cb goka.UpdateCallback) []goka.ViewOption {
+	return append(slices.Clip(opts), goka.WithViewCallback(cb))
 }
 
 // recovered reports whether every view caught up with its table.

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tradestream/tradestream/codecs"
+)
+
+// sse is one server-sent event.
+type sse struct{ id, event, data string }
+
+// eventStream reads a job's event stream in a goroutine; events carries
+// every event but comments, and closes when the stream ends.
+type eventStream struct {
+	resp   *http.Response
+	events chan sse
+}
+
+func openEventStream(t testing.TB, in *instance, tenant, job string) *eventStream {
+	t.Helper()
+	resp, err := http.Get(in.url + "/v1/tenants/" + tenant + "/jobs/" + job + "/events")
+	require.NoError(t, err)
+	t.Cleanup(func() { resp.Body.Close() })
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+	s := &eventStream{resp: resp, events: make(chan sse, 4096)}
+	go func() {
+		defer close(s.events)
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(make([]byte, 64*1024), 4<<20)
+		var ev sse
+		for sc.Scan() {
+			k, v, _ := strings.Cut(sc.Text(), ": ")
+			switch k {
+			case "":
+				if ev.event != "" {
+					s.events <- ev
+				}
+				ev = sse{}
+			case "id":
+				ev.id = v
+			case "event":
+				ev.event = v
+			case "data":
+				ev.data = v
+			}
+		}
+	}()
+	return s
+}
+
+// next returns the next event.
+func (s *eventStream) next(t testing.TB) sse {
+	t.Helper()
+	select {
+	case ev, ok := <-s.events:
+		require.True(t, ok, "the event stream ended")
+		return ev
+	case <-time.After(30 * time.Second):
+		t.Fatal("no event within 30s")
+	}
+	return sse{}
+}
+
+// nextJob skips to the next job event that satisfies ok, failing on a
+// message event in between.
+func (s *eventStream) nextJob(t testing.TB, ok func(*codecs.Job) bool, what string) *codecs.Job {
+	t.Helper()
+	for {
+		ev := s.next(t)
+		require.Equal(t, "job", ev.event, "waiting for %s", what)
+		var j codecs.Job
+		require.NoError(t, json.Unmarshal([]byte(ev.data), &j))
+		if ok(&j) {
+			return &j
+		}
+	}
+}
+
+// TestTheEventStreamFollowsAJobAndItsChat opens a booked job's event
+// stream, sends a chat message and then en_route: the stream shows the
+// job, the message, then the job en route, in that order; stopping the
+// instance ends the stream.
+func TestTheEventStreamFollowsAJobAndItsChat(t *testing.T) {
+	env := newTestEnv(t)
+	in := env.start(t, "a", t.TempDir())
+	booked := bookedAutoJob(t, in, "acme", "j1")
+
+	es := openEventStream(t, in, "acme", "j1")
+	first := es.nextJob(t, func(*codecs.Job) bool { return true }, "the job on connect")
+	assert.Equal(t, codecs.StatusBooked, first.Status)
+	assert.Equal(t, booked.Appointment, first.Appointment)
+	resp, err := http.Get(in.url + "/metrics")
+	require.NoError(t, err)
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.True(t, strings.Contains(string(metrics), "\ntradestream_sse_subscribers 1\n"), "the subscribers gauge counts the stream")
+	assert.True(t, strings.Contains(string(metrics), "\ntradestream_sse_dropped_events_total{event=\"job\"} 0\n"), "the dropped counter is exported")
+
+	st, out := in.post(t, "/v1/tenants/acme/jobs/j1/messages", map[string]any{"from": "tradesperson", "text": "Leaving now"})
+	require.Equal(t, http.StatusAccepted, st, out)
+	ev := es.next(t)
+	for ev.event == "job" { // a late internal update of the booking, never the status to come
+		assert.NotContains(t, ev.data, `"status":"en_route"`)
+		ev = es.next(t)
+	}
+	require.Equal(t, "message", ev.event)
+	var m codecs.ChatMessage
+	require.NoError(t, json.Unmarshal([]byte(ev.data), &m))
+	assert.Equal(t, out["id"], m.ID)
+	assert.Equal(t, "Leaving now", m.Text)
+	assert.Equal(t, int64(1), m.N)
+
+	st, out = in.post(t, "/v1/tenants/acme/jobs/j1/status", map[string]any{"status": "en_route"})
+	require.Equal(t, http.StatusAccepted, st, out)
+	enRoute := es.nextJob(t, func(j *codecs.Job) bool { return j.Status == codecs.StatusEnRoute }, "en_route")
+	assert.Greater(t, enRoute.Version, first.Version)
+
+	require.NoError(t, in.stop(), "the instance stops with a stream open")
+	for range es.events {
+	}
+}
