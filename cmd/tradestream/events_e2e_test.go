@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -128,4 +129,50 @@ func TestTheEventStreamFollowsAJobAndItsChat(t *testing.T) {
 	require.NoError(t, in.stop(), "the instance stops with a stream open")
 	for range es.events {
 	}
+}
+
+// TestTheEventStreamShowsETAsFallingThenOnSite books a job, sends en_route
+// and streams pings along a path toward the job: the job's event stream
+// shows ETAs that decrease, then on_site.
+func TestTheEventStreamShowsETAsFallingThenOnSite(t *testing.T) {
+	env := newTestEnv(t)
+	in := env.start(t, "a", t.TempDir())
+	bookedAutoJob(t, in, "acme", "t1")
+	es := openEventStream(t, in, "acme", "t1")
+	es.nextJob(t, func(j *codecs.Job) bool { return j.Status == codecs.StatusBooked }, "booked")
+
+	post := func(path string, body any) {
+		t.Helper()
+		st, out := in.post(t, "/v1/tenants/acme"+path, body)
+		require.Equal(t, http.StatusAccepted, st, "%s: %v", path, out)
+	}
+	start := time.Now().UTC().Add(-30 * time.Minute).Truncate(time.Second)
+	at := func(i int) time.Time { return start.Add(time.Duration(i) * time.Minute) }
+	post("/jobs/t1/status", map[string]any{"status": "en_route", "at": start})
+	es.nextJob(t, func(j *codecs.Job) bool { return j.Status == codecs.StatusEnRoute }, "en_route")
+
+	// The tracking group hears of en_route on its own topic: pings before
+	// that give no ETA, so the first one is repeated until one does.
+	eventually(t, 30*time.Second, func() bool {
+		post("/locations", []map[string]any{pingJSON("ana", 6, at(1))})
+		j := in.job(t, "acme", "t1")
+		return j.ETA != nil
+	}, "a first ETA")
+	var etas []int32
+	j := es.nextJob(t, func(j *codecs.Job) bool { return j.ETA != nil }, "the first ETA")
+	etas = append(etas, j.ETA.Minutes)
+	for i, km := range []float64{5, 4, 3, 2, 1} {
+		post("/locations", []map[string]any{pingJSON("ana", km, at(i+2))})
+		j := es.nextJob(t, func(j *codecs.Job) bool { return j.ETA != nil && j.ETA.UpdatedAt.Equal(at(i+2)) }, "an ETA")
+		assert.Equal(t, codecs.StatusEnRoute, j.Status)
+		etas = append(etas, j.ETA.Minutes)
+	}
+	assert.True(t, slices.IsSortedFunc(etas, func(a, b int32) int { return int(b - a) }), "decreasing ETAs: %v", etas)
+	assert.Greater(t, etas[0], etas[len(etas)-1], "%v", etas)
+
+	post("/locations", []map[string]any{pingJSON("ana", 0.05, at(8))})
+	j = es.nextJob(t, func(j *codecs.Job) bool { return j.Status != codecs.StatusEnRoute }, "on_site")
+	assert.Equal(t, codecs.StatusOnSite, j.Status, "after the ETAs, the arrival")
+	assert.Nil(t, j.ETA)
+	t.Logf("ETAs on the event stream: %v, then on_site", etas)
 }
