@@ -3,10 +3,12 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -20,7 +22,9 @@ import (
 // the job's event stream as a new ETA: from just before POST .../locations
 // to the `job` event whose eta.updated_at is the ping's time. Trucks (one
 // per tenant, each en route to its job, each job's stream open) send pings
-// at a fixed total rate. It asserts nothing about time; without
+// at a fixed total rate, each 100 m nearer its job (so that every ping
+// changes the ETA the job shows: the tracking group sends only visible
+// changes, see tracking.Visible). It asserts nothing about time; without
 // TRADESTREAM_MEASURE=1 it skips. It runs on the real broker when
 // TRADESTREAM_IT_BROKERS/TRADESTREAM_IT_REGISTRY are set, else on the
 // embedded one. TRADESTREAM_MEASURE_PING_RATE sets the rate (default 50/s).
@@ -52,7 +56,7 @@ func TestMeasurePingToSSELatency(t *testing.T) {
 			"at": time.Now().UTC().Add(-time.Hour)})
 		require.Equal(t, http.StatusAccepted, st, out)
 		eventually(t, 30*time.Second, func() bool {
-			st, _ := in.post(t, "/v1/tenants/"+tenant+"/locations", []map[string]any{pingJSON("ana", 20, time.Now().UTC())})
+			st, _ := in.post(t, "/v1/tenants/"+tenant+"/locations", []map[string]any{pingJSON("ana", 100, time.Now().UTC())})
 			j := in.job(t, tenant, "t1")
 			return st == http.StatusAccepted && j.ETA != nil
 		}, "a first ETA of %s", tenant)
@@ -76,6 +80,7 @@ func TestMeasurePingToSSELatency(t *testing.T) {
 	}
 
 	interval := time.Duration(float64(trucks) / rate * float64(time.Second))
+	startKm := 5 + 0.1*(duration.Seconds()/interval.Seconds()+10) // never within arrival distance
 	var senders sync.WaitGroup
 	posted := make([]int, trucks)
 	stop := time.Now().Add(duration)
@@ -92,7 +97,7 @@ func TestMeasurePingToSSELatency(t *testing.T) {
 				mu.Lock()
 				sent[fmt.Sprint(tenant, " ", at.UnixMilli())] = time.Now()
 				mu.Unlock()
-				st, _ := postQuiet(in.url+"/v1/tenants/"+tenant+"/locations", []map[string]any{pingJSON("ana", 20-0.005*float64(n), at)})
+				st, _ := postQuiet(in.url+"/v1/tenants/"+tenant+"/locations", []map[string]any{pingJSON("ana", startKm-0.1*float64(n), at)})
 				if st == http.StatusAccepted {
 					posted[i]++
 				}
@@ -119,6 +124,17 @@ func TestMeasurePingToSSELatency(t *testing.T) {
 	}
 	t.Logf("MEASURE ping-to-SSE (%s, %d trucks, target %.0f pings/s, sent %.1f pings/s): %d of %d pings seen on a stream; latency p50 %s, p90 %s, p99 %s, max %s",
 		broker, trucks, rate, float64(total)/duration.Seconds(), len(ls), total, q(0.50), q(0.90), q(0.99), ls[len(ls)-1].Round(time.Millisecond))
+	dropped := "?"
+	if resp, err := http.Get(in.url + "/metrics"); err == nil {
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, line := range strings.Split(string(body), "\n") {
+			if v, ok := strings.CutPrefix(line, `tradestream_sse_dropped_events_total{event="job"} `); ok {
+				dropped = v
+			}
+		}
+	}
+	t.Logf("MEASURE ping-to-SSE: job states superseded before their stream took them (drop-to-latest): %s", dropped)
 	require.NoError(t, in.stop())
 	wg.Wait()
 }
