@@ -152,9 +152,12 @@ func TestTheEventStreamShowsETAsFallingThenOnSite(t *testing.T) {
 	es.nextJob(t, func(j *codecs.Job) bool { return j.Status == codecs.StatusEnRoute }, "en_route")
 
 	// The tracking group hears of en_route on its own topic: pings before
-	// that give no ETA, so the first one is repeated until one does.
+	// that give no ETA, so a first ping is sent until one does, each a
+	// millisecond later (a repeat of the same time would be a duplicate).
+	try := 0
 	eventually(t, 30*time.Second, func() bool {
-		post("/locations", []map[string]any{pingJSON("ana", 6, at(1))})
+		try++
+		post("/locations", []map[string]any{pingJSON("ana", 6, at(1).Add(time.Duration(try)*time.Millisecond))})
 		j := in.job(t, "acme", "t1")
 		return j.ETA != nil
 	}, "a first ETA")
