@@ -208,6 +208,16 @@ func TestDashboardInABrowserShowsTheSimulatedMarketplaceLive(t *testing.T) {
 	first := eval[string](b, `document.getElementById("counter-jobs").textContent`)
 	b.wait(`Number(document.getElementById("counter-jobs").textContent) > `+first, "the job counter moves")
 	b.wait(`Number(document.getElementById("counter-commands").textContent) > 0`, "a command rate")
+
+	// Live updates pause from the keyboard (WCAG 2.2.2): the page keeps
+	// receiving snapshots but leaves the counters alone until resumed.
+	b.do(chromedp.Focus(chromedp.ID("pause")), chromedp.KeyEvent(kb.Enter))
+	require.Equal(t, "true", eval[string](b, `document.getElementById("pause").getAttribute("aria-pressed")`))
+	shown := eval[string](b, `document.getElementById("counter-jobs").textContent`)
+	b.wait(`tradestream.board.counters.jobs > `+shown, "a newer snapshot while paused")
+	require.Equal(t, shown, eval[string](b, `document.getElementById("counter-jobs").textContent`), "paused")
+	b.do(chromedp.KeyEvent(kb.Enter))
+	b.wait(`Number(document.getElementById("counter-jobs").textContent) > `+shown, "resumed")
 	b.wait(`document.querySelectorAll("#timeline rect.appt").length > 0`, "appointments on the timeline")
 
 	// Follow the booked job by id, keyboard only, and watch its status

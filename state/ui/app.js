@@ -88,6 +88,7 @@ function onLogin(ev) {
 }
 
 function openBoard() {
+  for (const k of Object.keys(panelData)) delete panelData[k];
   $("login").hidden = true;
   $("main").hidden = false;
   $("signout").hidden = false;
@@ -173,8 +174,28 @@ async function readEvents(body, ctrl, onEvent) {
 
 // ---- rendering -----------------------------------------------------------
 
+// panelData remembers what each panel last drew: a panel whose data did not
+// change is left alone (no flicker, no lost place for a screen reader).
+const panelData = {};
+function changed(panel, data) {
+  const json = JSON.stringify(data);
+  if (panelData[panel] === json) return false;
+  panelData[panel] = json;
+  return true;
+}
+
+let paused = false;
+
+function togglePause() {
+  paused = !paused;
+  $("pause").setAttribute("aria-pressed", String(paused));
+  $("pause").textContent = paused ? "Resume live updates" : "Pause live updates";
+  if (!paused && lastBoard) render(lastBoard);
+}
+
 function render(board) {
   lastBoard = board;
+  if (paused) return;
   const c = board.counters;
   const open = OPEN.reduce((n, s) => n + (c.jobs_by_status[s] || 0), 0);
   $("counter-jobs").textContent = c.jobs;
@@ -187,10 +208,10 @@ function render(board) {
   $("counter-dead").textContent = board.feeds.dead_letters ? board.dead_letters.length : "n/a";
   $("updated").textContent = "Updated " + fmtDateTime(board.at).replace(" UTC", "") + ":" +
     new Date(board.at).toISOString().slice(17, 19) + " UTC";
-  renderBoard(board.columns);
-  renderTimeline(board.schedules, board.at);
-  renderMap(board.en_route, board.feeds);
-  renderDeadLetters(board.dead_letters, board.feeds);
+  if (changed("board", board.columns)) renderBoard(board.columns);
+  if (changed("timeline", [board.schedules, board.at.slice(0, 16)])) renderTimeline(board.schedules, board.at);
+  if (changed("map", [board.en_route, board.feeds.pings])) renderMap(board.en_route, board.feeds);
+  if (changed("dead", [board.dead_letters, board.feeds.dead_letters])) renderDeadLetters(board.dead_letters, board.feeds);
 }
 
 function renderBoard(columns) {
@@ -318,11 +339,11 @@ function renderDeadLetters(items, feeds) {
   }
   const body = el("tbody");
   for (const d of items) {
-    body.append(el("tr", {}, el("td", { text: fmtDateTime(d.at) }), el("td", { text: `${d.topic} [${d.partition}@${d.offset}]` }),
+    body.append(el("tr", {}, el("td", { title: fmtDateTime(d.at), text: d.at ? new Date(d.at).toISOString().slice(11, 19) : "–" }), el("td", { text: `${d.topic} [${d.partition}@${d.offset}]` }),
       el("td", { text: d.group }), el("td", { text: d.error })));
   }
   root.replaceChildren(el("div", { class: "table-wrap" }, el("table", {},
-    el("thead", {}, el("tr", {}, ...["When", "Source", "Group", "Reason"].map((h) => el("th", { scope: "col", text: h })))), body)));
+    el("thead", {}, el("tr", {}, ...["When (UTC)", "Source", "Group", "Reason"].map((h) => el("th", { scope: "col", text: h })))), body)));
 }
 
 // ---- insights (needs GET .../insights; an empty state until the server has it)
@@ -442,6 +463,7 @@ function closeJob() {
 document.addEventListener("DOMContentLoaded", () => {
   $("login-form").addEventListener("submit", onLogin);
   $("signout").addEventListener("click", () => { session.clear(); showLogin(""); });
+  $("pause").addEventListener("click", togglePause);
   $("find-job").addEventListener("submit", (ev) => {
     ev.preventDefault();
     const id = $("find-id").value.trim();
