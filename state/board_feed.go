@@ -74,34 +74,50 @@ type DashboardSources struct {
 	Interval time.Duration
 }
 
-// dashboard computes boards, at most one per tenant per half interval
-// however many pages watch it.
+// dashboard computes boards, at most one per tenant per half interval (or
+// per four computing times, see cachedBoard.fresh) however many pages
+// watch it.
 type dashboard struct {
 	src     DashboardSources
 	limits  boardLimits
 	sampler *rateSampler
 
 	mu    sync.Mutex
-	cache map[string]*Board
+	cache map[string]*cachedBoard
+}
+
+// cachedBoard is a tenant's last board and what computing it cost.
+type cachedBoard struct {
+	board *Board
+	cost  time.Duration
+}
+
+// fresh reports whether a board computed at b.At still serves at now: for
+// half an interval, or four times what it cost to compute, whichever is
+// longer, so that a tenant with many jobs costs the server at most a fifth
+// of a core however many pages watch it.
+func (c *cachedBoard) fresh(now time.Time, interval time.Duration) bool {
+	age := now.Sub(c.board.At)
+	return age >= 0 && age < max(interval/2, 4*c.cost)
 }
 
 func newDashboard(src DashboardSources) *dashboard {
 	if src.Interval <= 0 {
 		src.Interval = time.Second
 	}
-	return &dashboard{src: src, cache: map[string]*Board{}, sampler: newRateSampler(src.Metrics, src.Rates),
+	return &dashboard{src: src, cache: map[string]*cachedBoard{}, sampler: newRateSampler(src.Metrics, src.Rates),
 		limits: boardLimits{perColumn: 30, schedules: 25, horizon: 72 * time.Hour}}
 }
 
-// board returns tenant's board as of now (or of less than half an
-// interval ago).
+// board returns tenant's board as of now, or a fresh enough cached one.
 func (d *dashboard) board(tenant string, now time.Time) (*Board, error) {
 	d.mu.Lock()
-	if b := d.cache[tenant]; b != nil && now.Sub(b.At) < d.src.Interval/2 && !now.Before(b.At) {
+	if c := d.cache[tenant]; c != nil && c.fresh(now, d.src.Interval) {
 		d.mu.Unlock()
-		return b, nil
+		return c.board, nil
 	}
 	d.mu.Unlock()
+	started := time.Now()
 	prefix := tenant + "/"
 	jobs, err := scanAll(d.src.Jobs, prefix)
 	if err != nil {
@@ -132,7 +148,7 @@ func (d *dashboard) board(tenant string, now time.Time) (*Board, error) {
 		}
 	}
 	d.mu.Lock()
-	d.cache[tenant] = &b
+	d.cache[tenant] = &cachedBoard{board: &b, cost: time.Since(started)}
 	d.mu.Unlock()
 	return &b, nil
 }

@@ -169,3 +169,23 @@ func TestDeadLetterTailShowsATenantItsOwnNewestDeadLetters(t *testing.T) {
 		assert.True(t, strings.HasPrefix(d.Key, "acme/"))
 	}
 }
+
+func TestACachedBoardServesLongerTheMoreItCostToCompute(t *testing.T) {
+	c := &cachedBoard{board: &Board{At: boardNow}, cost: 10 * time.Millisecond}
+	cases := []struct {
+		age  time.Duration
+		cost time.Duration
+		want bool
+	}{
+		{0, 10 * time.Millisecond, true},
+		{400 * time.Millisecond, 10 * time.Millisecond, true},
+		{500 * time.Millisecond, 10 * time.Millisecond, false},
+		{time.Second, 300 * time.Millisecond, true},
+		{1200 * time.Millisecond, 300 * time.Millisecond, false},
+		{-time.Second, 10 * time.Millisecond, false},
+	}
+	for _, tc := range cases {
+		c.cost = tc.cost
+		assert.Equal(t, tc.want, c.fresh(boardNow.Add(tc.age), time.Second), "age %s cost %s", tc.age, tc.cost)
+	}
+}
