@@ -18,5 +18,6 @@ func (a *app) dashboardSources(jobs *state.View[codecs.Job], people *state.View[
 		Metrics: a.cat.Metrics.Registry,
 		Rates: []state.RateSource{
 			{Name: "commands_per_second", Group: prefix + string(topology.IngestGroup), Topic: string(a.cat.Commands.Topic)},
+			{Name: "pings_per_second", Group: prefix + string(topology.TrackingGroup), Topic: string(a.cat.Locations.Topic)},
 		}}
 }

@@ -162,9 +162,10 @@ func produceGarbage(t *testing.T, env *testEnv, tenant string) {
 // TestDashboardInABrowserShowsTheSimulatedMarketplaceLive runs an instance
 // with API keys and the simulator (as `tradestream demo --simulate` does),
 // opens the dashboard in headless Chromium, signs in with a wrong key, a key
-// of another tenant and the right key, watches the counters move, opens a
-// job with the keyboard and watches its status change, saves screenshots,
-// and checks the page at phone width.
+// of another tenant and the right key, watches the counters move, follows a
+// job with the keyboard while it goes en route, its ETA falls with pings and
+// it arrives, sees a dead letter, saves screenshots, and checks the page at
+// phone width.
 func TestDashboardInABrowserShowsTheSimulatedMarketplaceLive(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts an instance and a browser")
@@ -220,32 +221,57 @@ func TestDashboardInABrowserShowsTheSimulatedMarketplaceLive(t *testing.T) {
 	b.wait(`Number(document.getElementById("counter-jobs").textContent) > `+shown, "resumed")
 	b.wait(`document.querySelectorAll("#timeline rect.appt").length > 0`, "appointments on the timeline")
 
-	// Follow the booked job by id, keyboard only, and watch its status
-	// change. (Its card may already have left the booked column's newest 30:
-	// the simulator books jobs all the time.)
+	// Follow the booked job by id, keyboard only, and watch it go en route
+	// and its ETA fall as pings come in. (Its card may already have left the
+	// booked column's newest 30: the simulator books jobs all the time.)
 	b.do(chromedp.Focus(chromedp.ID("find-id")), chromedp.KeyEvent(job), chromedp.KeyEvent(kb.Enter))
 	b.wait(`document.getElementById("job-dialog").open`, "the job dialog opens on Enter")
 	b.wait(`document.getElementById("job-status").dataset.status === "booked"`, "the dialog shows booked")
 	require.Equal(t, "job-close", eval[string](b, `document.activeElement.id`), "focus moves into the dialog")
-	st, out := authed(t, in, "key-t1", "POST", "/v1/tenants/tenant-1/jobs/"+job+"/status", map[string]any{"status": "en_route"})
+	jobPath := "/v1/tenants/tenant-1/jobs/" + job
+	start := time.Now().UTC().Add(-30 * time.Minute).Truncate(time.Second)
+	at := func(minutes int) time.Time { return start.Add(time.Duration(minutes) * time.Minute) }
+	st, out := authed(t, in, "key-t1", "POST", jobPath+"/status", map[string]any{"status": "en_route", "at": start})
 	require.Equal(t, http.StatusAccepted, st, out)
 	b.wait(`document.getElementById("job-status").dataset.status === "en_route"`, "the dialog follows the job to en_route")
+	ping := func(km float64, minute int) {
+		t.Helper()
+		st, out := authed(t, in, "key-t1", "POST", "/v1/tenants/tenant-1/locations", []map[string]any{pingJSON("dash-tp", km, at(minute))})
+		require.Equal(t, http.StatusAccepted, st, out)
+	}
+	// The tracking group hears of en_route on its own topic: pings before
+	// that are ignored, so the first one is repeated until an ETA shows.
+	eventually(t, 60*time.Second, func() bool {
+		ping(6, 1)
+		_, j := authed(t, in, "key-t1", "GET", jobPath, nil)
+		return j["eta"] != nil
+	}, "a first ETA")
+	b.wait(`document.getElementById("job-eta").dataset.minutes !== ""`, "the dialog shows the ETA")
+	firstETA := eval[string](b, `document.getElementById("job-eta").dataset.minutes`)
+	ping(2, 8)
+	b.wait(`Number(document.getElementById("job-eta").dataset.minutes) < `+firstETA, "the ETA falls as the truck nears")
 	b.screenshot("dashboard-job-1280.png")
 	b.do(chromedp.KeyEvent(kb.Escape))
 	b.wait(`!document.getElementById("job-dialog").open`, "Escape closes the dialog")
 	b.wait(`document.activeElement.id === "find-id"`, "focus returns to the form")
 
-	// The en-route column and the map show it (the simulator sends nobody
-	// en route); its card opens the dialog from the keyboard too.
+	// The en-route column and the map show it, the map with the truck's
+	// last position; its card opens the dialog from the keyboard too.
 	card := fmt.Sprintf(`document.querySelector('.col[data-status="en_route"] [data-job-id="%s"]')`, job)
 	b.wait(card, "the job's card in the en-route column")
-	b.wait(`document.querySelector('#map [data-job-id="`+job+`"]')`, "the en-route job on the map")
+	b.wait(`document.querySelector('#map [data-job-id="`+job+`"] .truck')`, "the truck on the map")
+	b.wait(`Number(document.getElementById("counter-pings").textContent) > 0`, "a ping rate")
 	b.do(chromedp.Evaluate[chromedp.Void](card+`.focus()`), chromedp.KeyEvent(kb.Enter))
 	b.wait(`document.getElementById("job-dialog").open && document.getElementById("job-status").dataset.status === "en_route"`,
 		"the card opens the job")
 	b.do(chromedp.KeyEvent(kb.Escape))
 	b.wait(`!document.getElementById("job-dialog").open && document.activeElement.dataset.jobId === "`+job+`"`,
 		"focus returns to the job's card")
+	b.screenshot("dashboard-1280.png")
+
+	// Within 150 m of the job it is on site: the board moves its card.
+	ping(0.05, 10)
+	b.wait(fmt.Sprintf(`document.querySelector('.col[data-status="on_site"] [data-job-id="%s"]')`, job), "the card moves to on site")
 
 	// A record of the tenant that no processor can decode shows among the
 	// recent dead letters.
@@ -260,8 +286,6 @@ func TestDashboardInABrowserShowsTheSimulatedMarketplaceLive(t *testing.T) {
 		{date: "2030-01-07", jobs_posted: 6, jobs_completed: 3, jobs_cancelled: 0, on_time_rate: 1, avg_rating: 5, revenue_minor: 30000, final: false}]})`))
 	require.Equal(t, 6, eval[int](b, `document.querySelectorAll("#insights svg rect").length`), "three bars a day")
 	require.Contains(t, eval[string](b, `document.getElementById("insights").textContent`), "300.00")
-
-	b.screenshot("dashboard-1280.png")
 
 	// Phone width: nothing overflows sideways.
 	b.do(chromedp.EmulateViewport(390, 844))
