@@ -68,7 +68,11 @@ func (t *DeadLetterTail) Run(ctx context.Context) error {
 func (t *DeadLetterTail) follow(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	client, err := sarama.NewClient(t.cfg.Brokers, t.cfg.Sarama())
+	cfg := t.cfg.Sarama()
+	// People read the tail: an idle fetch may wait half a second, which
+	// keeps the tail's requests few next to the processors'.
+	cfg.Consumer.MaxWaitTime = 500 * time.Millisecond
+	client, err := sarama.NewClient(t.cfg.Brokers, cfg)
 	if err != nil {
 		return fmt.Errorf("state: dead-letter tail: %w", err)
 	}
