@@ -400,7 +400,10 @@ func (ctx *cbContext) setValueForKey(key string, value any, headers Headers) err
 	table := ctx.graph.GroupTable().Topic()
 	ctx.counters.emits++
 	ctx.emitter(table, key, encodedValue, headers).ThenWithMessage(func(msg *sarama.ProducerMessage, err error) {
-		if err == nil && msg != nil && msg.Offset != 0 {
+		// tradestream patch: offset 0 is a real offset (the first record of
+		// a table partition); upstream skipped it, leaving a table whose
+		// partition holds one record without a local offset.
+		if err == nil && msg != nil {
 			err = ctx.table.SetOffset(msg.Offset)
 		}
 		ctx.emitDone(err)
