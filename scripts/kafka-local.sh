@@ -81,6 +81,8 @@ share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=false
 delete.topic.enable=true
+# Tests delete their topics when they end; close the files soon after.
+file.delete.delay.ms=1000
 EOF
 }
 

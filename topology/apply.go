@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -116,4 +117,34 @@ func waitForMetadata(ctx context.Context, cfg Config, specs []Spec) error {
 		}
 	}
 	return nil
+}
+
+// DeleteWithPrefix deletes every topic whose name starts with prefix and
+// returns their names. It is for throw-away topic sets (tests, benchmark
+// runs), never for a deployment's own topics: prefix must not be empty.
+func DeleteWithPrefix(cfg Config, prefix string) ([]string, error) {
+	if prefix == "" {
+		return nil, errors.New("topology: refusing to delete topics without a prefix")
+	}
+	cfg.EnsureDefaults()
+	admin, err := sarama.NewClusterAdmin(cfg.Brokers, cfg.Sarama())
+	if err != nil {
+		return nil, fmt.Errorf("topology: connecting to %v: %w", cfg.Brokers, cfg.Security.Explain(err))
+	}
+	defer admin.Close()
+	existing, err := admin.ListTopics()
+	if err != nil {
+		return nil, fmt.Errorf("topology: listing topics: %w", err)
+	}
+	var deleted []string
+	for name := range existing {
+		if !strings.HasPrefix(name, prefix) {
+			continue
+		}
+		if err := admin.DeleteTopic(name); err != nil && !errors.Is(err, sarama.ErrUnknownTopicOrPartition) {
+			return deleted, fmt.Errorf("topology: deleting %s: %w", name, err)
+		}
+		deleted = append(deleted, name)
+	}
+	return deleted, nil
 }

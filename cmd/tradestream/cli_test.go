@@ -7,9 +7,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/IBM/sarama"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/tradestream/tradestream/topology"
 )
 
 func runCLI(t *testing.T, args ...string) (int, string, string) {
@@ -98,6 +102,49 @@ func TestTopicsApplyIsIdempotent(t *testing.T) {
 	code, out, _ = runCLI(t, append(args, "--partitions", "4")...)
 	assert.Equal(t, 1, code, "a partition count that differs from the cluster is drift")
 	assert.Contains(t, out, "partitions: want 4, have 12")
+}
+
+func TestDeleteWithPrefixDeletesOnlyThatPrefix(t *testing.T) {
+	env := newTestEnv(t)
+	mine, other := env.prefix+"mine.", env.prefix+"other."
+	for _, p := range []string{mine, other} {
+		code, _, stderr := runCLI(t, "topics", "apply", "--brokers", env.brokers, "--topic-prefix", p)
+		require.Equal(t, 0, code, stderr)
+	}
+	cfg := topology.Config{Brokers: []string{env.brokers}}
+	cfg.EnsureDefaults()
+	admin, err := sarama.NewClusterAdmin(cfg.Brokers, cfg.Sarama())
+	require.NoError(t, err)
+	defer admin.Close()
+	count := func() (mineN, otherN int) {
+		topics, err := admin.ListTopics()
+		require.NoError(t, err)
+		for name := range topics {
+			switch {
+			case strings.HasPrefix(name, mine):
+				mineN++
+			case strings.HasPrefix(name, other):
+				otherN++
+			}
+		}
+		return mineN, otherN
+	}
+	mineN, otherN := count()
+	require.Positive(t, mineN)
+	require.Equal(t, mineN, otherN)
+
+	_, err = topology.DeleteWithPrefix(cfg, "")
+	require.Error(t, err, "an empty prefix would delete the whole cluster")
+	deleted, err := topology.DeleteWithPrefix(cfg, mine)
+	require.NoError(t, err)
+	assert.Len(t, deleted, mineN)
+	for _, d := range deleted {
+		assert.True(t, strings.HasPrefix(d, mine), d)
+	}
+	eventually(t, 30*time.Second, func() bool {
+		m, o := count()
+		return m == 0 && o == otherN
+	}, "only the other prefix's topics left")
 }
 
 func TestTopologyPrintsMermaid(t *testing.T) {

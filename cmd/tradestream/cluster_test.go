@@ -96,6 +96,7 @@ func newCluster(t *testing.T) *cluster {
 	c.bin = buildBinary(t)
 	out, err := exec.Command(c.bin, "topics", "apply", "--brokers", brokers, "--topic-prefix", c.prefix).CombinedOutput()
 	require.NoError(t, err, "topics apply: %s", out)
+	t.Cleanup(func() { deleteTestTopics(t, brokers, c.prefix) })
 	t.Cleanup(c.cleanup)
 	return c
 }

@@ -40,12 +40,26 @@ func newTestEnv(t *testing.T) *testEnv {
 	// never consume each other's change events.
 	t.Setenv("TRADESTREAM_CDC_TOPICS", cdcTopicsOf(prefix))
 	if b, r := os.Getenv("TRADESTREAM_IT_BROKERS"), os.Getenv("TRADESTREAM_IT_REGISTRY"); b != "" && r != "" {
+		// Registered first, so it runs after the instances stopped.
+		t.Cleanup(func() { deleteTestTopics(t, b, prefix) })
 		return &testEnv{brokers: b, registry: r, prefix: prefix, real: true}
 	}
 	emb, err := startEmbedded("127.0.0.1:0", "127.0.0.1:0", "", 12)
 	require.NoError(t, err)
 	t.Cleanup(emb.close)
 	return &testEnv{brokers: emb.brokers()[0], registry: emb.registryURL(), prefix: prefix, emb: emb}
+}
+
+// deleteTestTopics deletes a test's topics from the shared real broker. A
+// test leaves ~450 partitions behind otherwise, and the whole suite would
+// hold more open files and memory maps than one broker process may have.
+func deleteTestTopics(t *testing.T, brokers, prefix string) {
+	deleted, err := topology.DeleteWithPrefix(topology.Config{Brokers: strings.Split(brokers, ",")}, prefix)
+	if err != nil {
+		t.Logf("deleting the test's topics (%s*): %v", prefix, err)
+		return
+	}
+	t.Logf("deleted the test's %d topics (%s*)", len(deleted), prefix)
 }
 
 // config is an instance config for this env.
