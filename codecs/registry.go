@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -68,13 +70,55 @@ type HTTPRegistry struct {
 
 // NewHTTPRegistry returns a Registry for the registry at url (e.g.
 // http://127.0.0.1:8081). Requests time out after timeout (Default: 10s).
-func NewHTTPRegistry(url string, timeout time.Duration) *HTTPRegistry {
+// Credentials in the URL (https://user:password@host) are sent as HTTP
+// basic auth, like WithBasicAuth, and removed from the URL the client
+// keeps, so that they appear in no error message.
+func NewHTTPRegistry(rawURL string, timeout time.Duration) *HTTPRegistry {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
-	c := srclient.NewSchemaRegistryClient(strings.TrimRight(url, "/"), srclient.WithClient(&http.Client{Timeout: timeout}))
+	var user, password string
+	if u, err := url.Parse(rawURL); err == nil && u.User != nil {
+		user = u.User.Username()
+		password, _ = u.User.Password()
+		u.User = nil
+		rawURL = u.String()
+	}
+	hc := &http.Client{Timeout: timeout, Transport: authChecked{http.DefaultTransport}}
+	c := srclient.NewSchemaRegistryClient(strings.TrimRight(rawURL, "/"), srclient.WithClient(hc))
 	c.CodecCreationEnabled(false)
-	return &HTTPRegistry{client: c}
+	r := &HTTPRegistry{client: c}
+	if user != "" {
+		r.WithBasicAuth(user, password)
+	}
+	return r
+}
+
+// ErrRegistryAuth is returned when the registry answers 401 or 403: the
+// credentials are missing or wrong, or do not allow the request.
+var ErrRegistryAuth = errors.New("codecs: the schema registry refused the request's credentials")
+
+// authChecked turns 401 and 403 answers into ErrRegistryAuth with the
+// status, which srclient's errors do not carry.
+type authChecked struct{ next http.RoundTripper }
+
+func (a authChecked) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := a.next.RoundTrip(req)
+	if err != nil || (resp.StatusCode != http.StatusUnauthorized && resp.StatusCode != http.StatusForbidden) {
+		return resp, err
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	resp.Body.Close()
+	return nil, fmt.Errorf("%w (HTTP %d %s): %s", ErrRegistryAuth, resp.StatusCode, http.StatusText(resp.StatusCode),
+		strings.TrimSpace(string(body)))
+}
+
+// WithBasicAuth sends user and password as HTTP basic auth on every
+// request (Confluent Cloud's API key and secret, or a registry behind a
+// proxy that requires it) and returns r.
+func (r *HTTPRegistry) WithBasicAuth(user, password string) *HTTPRegistry {
+	r.client.SetCredentials(user, password)
+	return r
 }
 
 // Register implements Registry.

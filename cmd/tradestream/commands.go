@@ -123,7 +123,7 @@ func catalog(cfg *Config) (*topology.Catalog, error) {
 	if err := tc.Validate(); err != nil {
 		return nil, usageErr("%v", err)
 	}
-	return topology.NewCatalog(tc, codecs.NewHTTPRegistry(cfg.Registry, 10*time.Second))
+	return topology.NewCatalog(tc, cfg.registry())
 }
 
 func topicsApplyCmd(ctx context.Context, args []string, stdout io.Writer) error {
@@ -181,7 +181,7 @@ func schemasCmd(ctx context.Context, sub string, args []string, stdout io.Writer
 	if compat != "" && !codecs.ValidCompatibility(compat) {
 		return usageErr("--compatibility %q: have NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE", compat)
 	}
-	reg := codecs.NewHTTPRegistry(cfg.Registry, 10*time.Second)
+	reg := cfg.registry()
 	cat, err := topology.NewCatalog(topology.Config{Brokers: []string{"unused"}, Prefix: cfg.TopicPrefix,
 		CDCTopics: cfg.cdcTopicList()}, reg)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tradestream/tradestream/codecs"
 	"github.com/tradestream/tradestream/processors/cdc"
 	"github.com/tradestream/tradestream/topology"
 )
@@ -29,6 +30,10 @@ type Config struct {
 	Brokers string
 	// Registry is the Schema Registry URL (run, schemas, simulate).
 	Registry string
+	// RegistryUser and RegistryPassword are the registry's HTTP basic auth
+	// (e.g. a Confluent Cloud API key and secret); empty means none.
+	RegistryUser     string
+	RegistryPassword topology.Secret
 	// Processors lists the groups to run: "all" or names. Default: all.
 	Processors string
 	// StateDir holds local table state, one sub-directory per instance.
@@ -115,6 +120,8 @@ func (f *flagSet) server(defaultStateDir string) {
 func (f *flagSet) cluster() {
 	f.StringVar(&f.cfg.Brokers, "brokers", "", "Kafka bootstrap servers, comma-separated")
 	f.StringVar(&f.cfg.Registry, "registry", "", "Schema Registry URL")
+	f.StringVar(&f.cfg.RegistryUser, "registry-user", "", "Schema Registry basic-auth user (e.g. an API key)")
+	f.Var(secretValue{&f.cfg.RegistryPassword}, "registry-password", "Schema Registry basic-auth password (prefer TRADESTREAM_REGISTRY_PASSWORD: command lines are visible to other users)")
 	k := &f.cfg.Kafka
 	f.StringVar(&k.SASLMechanism, "kafka-sasl-mechanism", "", "SASL mechanism to the brokers: SCRAM-SHA-256 or SCRAM-SHA-512 (default: none)")
 	f.StringVar(&k.SASLUser, "kafka-sasl-user", "", "SASL user")
@@ -219,6 +226,15 @@ func (c *Config) brokerList() []string { return splitList(c.Brokers) }
 func (c *Config) kafka() topology.Config {
 	return topology.Config{Brokers: c.brokerList(), Partitions: int32(c.Partitions), Prefix: c.TopicPrefix,
 		CDCTopics: c.cdcTopicList(), Security: c.Kafka}
+}
+
+// registry is the HTTP client of --registry, with its credentials.
+func (c *Config) registry() *codecs.HTTPRegistry {
+	r := codecs.NewHTTPRegistry(c.Registry, 10*time.Second)
+	if c.RegistryUser != "" {
+		r.WithBasicAuth(c.RegistryUser, c.RegistryPassword.Reveal())
+	}
+	return r
 }
 
 // cdcTopicList is --cdc-topics as a list; empty means the default topics.

@@ -92,7 +92,7 @@ func dlqCmd(ctx context.Context, sub string, args []string, stdout, stderr io.Wr
 	if format != "json" && format != "table" {
 		return usageErr("--format must be json or table")
 	}
-	cat, err := topology.NewCatalog(cfg.kafka(), codecs.NewHTTPRegistry(cfg.Registry, 10*time.Second))
+	cat, err := topology.NewCatalog(cfg.kafka(), cfg.registry())
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/IBM/sarama"
 
-	"github.com/tradestream/tradestream/codecs"
 	"github.com/tradestream/tradestream/topology"
 )
 
@@ -39,7 +38,7 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if cfg.Brokers == "" || cfg.Registry == "" {
 		return usageErr("export needs --brokers and --registry")
 	}
-	cat, err := topology.NewCatalog(cfg.kafka(), codecs.NewHTTPRegistry(cfg.Registry, 10*time.Second))
+	cat, err := topology.NewCatalog(cfg.kafka(), cfg.registry())
 	if err != nil {
 		return err
 	}

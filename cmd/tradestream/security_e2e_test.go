@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/pem"
 	"fmt"
 	"math/big"
@@ -161,4 +162,56 @@ func TestSecretsDoNotPrint(t *testing.T) {
 	newLogger(&b, "debug").Info("config", "security", s, "password", s.SASLPassword)
 	assert.NotContains(t, b.String(), "hunter2")
 	assert.Equal(t, "hunter2", s.SASLPassword.Reveal())
+}
+
+// TestSchemaRegistryBasicAuth runs against a registry that requires HTTP
+// basic auth: without credentials the CLI fails and says why; with
+// --registry-user and the password from the environment, or with the
+// credentials in the URL, it works, and so does an instance (codecs fetch
+// and register schemas). The password is in no output or log line.
+func TestSchemaRegistryBasicAuth(t *testing.T) {
+	const user, password = "tradestream", "r3gistry-Secret-plugh"
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.DefaultNumPartitions(12))
+	require.NoError(t, err)
+	t.Cleanup(cluster.Close)
+	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+password))
+	reg := srfake.New(srfake.WithAuth(auth))
+	srv := httptest.NewServer(reg.Handler())
+	t.Cleanup(func() { srv.Close(); reg.Close() })
+	prefix := fmt.Sprintf("auth%d.", time.Now().UnixNano()%1e9)
+	t.Setenv("TRADESTREAM_CDC_TOPICS", cdcTopicsOf(prefix))
+	env := &testEnv{brokers: cluster.ListenAddrs()[0], registry: srv.URL, prefix: prefix}
+
+	code, out, stderr := runCLI(t, "schemas", "register", "--registry", srv.URL)
+	assert.Equal(t, 1, code, "no credentials: %s", out)
+	assert.Contains(t, out+stderr, "refused the request's credentials (HTTP 401 Unauthorized)")
+	t.Logf("without credentials: %s", firstLine(out+stderr))
+
+	t.Setenv("TRADESTREAM_REGISTRY_PASSWORD", password)
+	code, out, stderr = runCLI(t, "schemas", "register", "--registry", srv.URL, "--registry-user", user)
+	require.Equal(t, 0, code, stderr)
+	assert.NotContains(t, out+stderr, password)
+	t.Setenv("TRADESTREAM_REGISTRY_PASSWORD", "wrong-"+password)
+	code, out, stderr = runCLI(t, "schemas", "check", "--registry", srv.URL, "--registry-user", user)
+	assert.Equal(t, 1, code, "a wrong password fails: %s", out)
+	assert.NotContains(t, out+stderr, password)
+
+	withURL := strings.Replace(srv.URL, "http://", "http://"+user+":"+password+"@", 1)
+	code, out, stderr = runCLI(t, "schemas", "check", "--registry", withURL)
+	require.Equal(t, 0, code, stderr)
+	assert.NotContains(t, out+stderr, password)
+
+	env.configure = func(c *Config) { c.RegistryUser, c.RegistryPassword = user, password }
+	logs := &syncBuffer{}
+	in := env.startLogging(t, "a", t.TempDir(), logs)
+	st, _ := in.post(t, "/v1/tenants/acme/jobs", jobBody("s1", 7))
+	require.Equal(t, http.StatusAccepted, st)
+	in.waitJob(t, "acme", "s1", func(j *codecs.Job) bool { return j.Status != "" }, "processed")
+	require.NoError(t, in.stop())
+	assert.NotContains(t, logs.String(), password)
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return line
 }
