@@ -234,15 +234,19 @@ func TestDashboardInABrowserShowsTheSimulatedMarketplaceLive(t *testing.T) {
 	st, out := authed(t, in, "key-t1", "POST", jobPath+"/status", map[string]any{"status": "en_route", "at": start})
 	require.Equal(t, http.StatusAccepted, st, out)
 	b.wait(`document.getElementById("job-status").dataset.status === "en_route"`, "the dialog follows the job to en_route")
-	ping := func(km float64, minute int) {
+	pingAt := func(km float64, when time.Time) {
 		t.Helper()
-		st, out := authed(t, in, "key-t1", "POST", "/v1/tenants/tenant-1/locations", []map[string]any{pingJSON("dash-tp", km, at(minute))})
+		st, out := authed(t, in, "key-t1", "POST", "/v1/tenants/tenant-1/locations", []map[string]any{pingJSON("dash-tp", km, when)})
 		require.Equal(t, http.StatusAccepted, st, out)
 	}
+	ping := func(km float64, minute int) { t.Helper(); pingAt(km, at(minute)) }
 	// The tracking group hears of en_route on its own topic: pings before
-	// that are ignored, so the first one is repeated until an ETA shows.
+	// that are ignored, so a first ping is sent again, a second later each
+	// time (the same ping again would be a duplicate), until an ETA shows.
+	tries := 0
 	eventually(t, 60*time.Second, func() bool {
-		ping(6, 1)
+		tries++
+		pingAt(6, at(1).Add(time.Duration(tries)*time.Second))
 		_, j := authed(t, in, "key-t1", "GET", jobPath, nil)
 		return j["eta"] != nil
 	}, "a first ETA")

@@ -402,7 +402,10 @@ function renderInsights(data) {
 
 // ---- the job dialog: follows one job live ----------------------------------
 
-let jobTimer = null, jobOpener = null;
+// The dialog reads the job's event stream (GET .../jobs/{job}/events): a
+// "job" event carries the whole job view after every change, so the dialog
+// never polls. A job not in the view yet (404) is asked for again shortly.
+let jobStream = null, jobOpener = null;
 
 function openJob(id, opener) {
   jobOpener = opener;
@@ -412,25 +415,41 @@ function openJob(id, opener) {
   dlg.dataset.jobId = id;
   if (!dlg.open) dlg.showModal();
   $("job-close").focus();
-  clearInterval(jobTimer);
-  refreshJob(id);
-  jobTimer = setInterval(() => refreshJob(id), 1000);
+  followJob(id, 0);
 }
 
-async function refreshJob(id) {
+async function followJob(id, attempt) {
+  if (jobStream) jobStream.abort();
+  const ctrl = new AbortController();
+  jobStream = ctrl;
+  const again = (wait) => setTimeout(() => { if (jobStream === ctrl) followJob(id, attempt + 1); }, wait);
   let resp;
   try {
-    resp = await fetch(tenantPath("/jobs/" + encodeURIComponent(id)), { headers: headers() });
+    resp = await fetch(tenantPath("/jobs/" + encodeURIComponent(id) + "/events"),
+      { headers: { ...headers(), Accept: "text/event-stream" }, signal: ctrl.signal });
   } catch (e) {
+    if (ctrl.signal.aborted) return;
     $("job-error").textContent = "Connection lost; retrying.";
+    again(Math.min(1000 * 2 ** attempt, 10000));
     return;
   }
-  if ($("job-dialog").dataset.jobId !== id) return;
-  if (!resp.ok) {
+  if (jobStream !== ctrl) return;
+  if (!resp.ok || !resp.body) {
     $("job-error").textContent = resp.status === 404 ? "This job is not in the view (yet)." : `Could not load the job (${resp.status}).`;
+    if (resp.status === 404 || resp.status >= 500) again(resp.status === 404 ? 1000 : Math.min(1000 * 2 ** attempt, 10000));
     return;
   }
-  const j = await resp.json();
+  try {
+    await readEvents(resp.body, ctrl, (event, data) => {
+      if (event === "job" && jobStream === ctrl) { attempt = 0; showJob(JSON.parse(data)); }
+    });
+  } catch (e) {
+    // the stream broke; follow again below
+  }
+  if (!ctrl.signal.aborted && jobStream === ctrl) again(1000);
+}
+
+function showJob(j) {
   $("job-error").textContent = "";
   $("job-title").textContent = (j.title || "Job") + " · " + j.id;
   $("job-status").textContent = STATUS_LABELS[j.status] || j.status;
@@ -446,8 +465,8 @@ async function refreshJob(id) {
 }
 
 function closeJob() {
-  clearInterval(jobTimer);
-  jobTimer = null;
+  if (jobStream) jobStream.abort();
+  jobStream = null;
   const dlg = $("job-dialog");
   if (dlg.open) dlg.close();
   delete dlg.dataset.jobId;
