@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"sync"
+	"sync/atomic"
 
 	"github.com/linkedin/goavro/v2"
 )
@@ -16,8 +17,10 @@ type Avro[T any] struct {
 	subject string
 	schema  string
 	reg     Registry
-	enc     encFn
+	app     appendFn // the binary encoder
+	enc     encFn    // the goavro path's encoder (goavro.go)
 	codec   *goavro.Codec
+	size    atomic.Int64 // the size of the last record encoded: the next buffer's
 
 	mu      sync.RWMutex
 	id      int // writer schema id, 0 until registered
@@ -25,7 +28,8 @@ type Avro[T any] struct {
 }
 
 type writerSchema struct {
-	codec *goavro.Codec
+	read  readFn        // the binary decoder
+	codec *goavro.Codec // the goavro path (goavro.go)
 	dec   decFn
 }
 
@@ -37,6 +41,10 @@ func NewAvro[T any](reg Registry, subject, schema string) (*Avro[T], error) {
 		return nil, err
 	}
 	var zero T
+	app, err := compileAppender(reflect.TypeOf(zero), n)
+	if err != nil {
+		return nil, fmt.Errorf("codecs: %s: %w", subject, err)
+	}
 	enc, err := compileEncoder(reflect.TypeOf(zero), n)
 	if err != nil {
 		return nil, fmt.Errorf("codecs: %s: %w", subject, err)
@@ -45,7 +53,7 @@ func NewAvro[T any](reg Registry, subject, schema string) (*Avro[T], error) {
 	if err != nil {
 		return nil, fmt.Errorf("codecs: %s: %w", subject, err)
 	}
-	return &Avro[T]{subject: subject, schema: schema, reg: reg, enc: enc, codec: codec,
+	return &Avro[T]{subject: subject, schema: schema, reg: reg, app: app, enc: enc, codec: codec,
 		readers: map[int]*writerSchema{}}, nil
 }
 
@@ -98,14 +106,12 @@ func (c *Avro[T]) Marshal(v *T) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	native, err := c.enc(reflect.ValueOf(v).Elem())
+	buf := make([]byte, 0, max(64, c.size.Load()))
+	out, err := c.app(AppendHeader(buf, id), reflect.ValueOf(v).Elem())
 	if err != nil {
 		return nil, fmt.Errorf("codecs: encoding %s: %w", c.subject, err)
 	}
-	out, err := c.codec.BinaryFromNative(AppendHeader(make([]byte, 0, 128), id), native)
-	if err != nil {
-		return nil, fmt.Errorf("codecs: encoding %s: %w", c.subject, err)
-	}
+	c.size.Store(int64(len(out)))
 	return out, nil
 }
 
@@ -120,16 +126,13 @@ func (c *Avro[T]) Unmarshal(data []byte) (*T, error) {
 	if err != nil {
 		return nil, fmt.Errorf("decoding %s: %w", c.subject, err)
 	}
-	native, rest, err := w.codec.NativeFromBinary(body)
-	if err != nil {
-		return nil, fmt.Errorf("decoding %s: %w: %v", c.subject, ErrCorrupt, err)
-	}
-	if len(rest) != 0 {
-		return nil, fmt.Errorf("decoding %s: %w: %d trailing bytes", c.subject, ErrCorrupt, len(rest))
-	}
 	out := new(T)
-	if err := w.dec(native, reflect.ValueOf(out).Elem()); err != nil {
+	r := reader{b: body}
+	if err := w.read(&r, reflect.ValueOf(out).Elem()); err != nil {
 		return nil, fmt.Errorf("decoding %s: %w", c.subject, err)
+	}
+	if r.left() != 0 {
+		return nil, fmt.Errorf("decoding %s: %w: %d trailing bytes", c.subject, ErrCorrupt, r.left())
 	}
 	return out, nil
 }
@@ -159,7 +162,11 @@ func (c *Avro[T]) writer(id int) (*writerSchema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("schema %d: %w", id, err)
 	}
-	w = &writerSchema{codec: codec, dec: dec}
+	read, err := compileReader(n, reflect.TypeOf(zero))
+	if err != nil {
+		return nil, fmt.Errorf("schema %d: %w", id, err)
+	}
+	w = &writerSchema{read: read, codec: codec, dec: dec}
 	c.mu.Lock()
 	c.readers[id] = w
 	c.mu.Unlock()

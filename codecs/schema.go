@@ -15,6 +15,8 @@ type node struct {
 	items    *node
 	values   *node
 	branches []*node
+	symbols  []string // enum symbols, in order
+	size     int      // fixed size in bytes
 }
 
 type fieldNode struct {
@@ -91,7 +93,17 @@ func (p *schemaParser) parseComplex(s map[string]any, ns string) (*node, error) 
 			n.kind = "record"
 		}
 		p.named[full] = n
-		if n.kind != "record" {
+		switch n.kind {
+		case "enum":
+			syms, _ := s["symbols"].([]any)
+			for _, x := range syms {
+				sym, _ := x.(string)
+				n.symbols = append(n.symbols, sym)
+			}
+			return n, nil
+		case "fixed":
+			size, _ := s["size"].(float64)
+			n.size = int(size)
 			return n, nil
 		}
 		fields, _ := s["fields"].([]any)
