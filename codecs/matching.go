@@ -10,6 +10,7 @@ const (
 	MatchMember = "member" // upsert a tradesperson in a cell
 	MatchRemove = "remove" // remove a tradesperson from a cell
 	MatchJob    = "job"    // match a posted job in its cell
+	MatchClose  = "close"  // a waiting job was cancelled or taken: it waits no more
 )
 
 // CellMember is a tradesperson as the matching index keeps them: enough of
@@ -29,6 +30,10 @@ type CellMember struct {
 // one trade, keyed "<tenant>/<trade>/<cell>".
 type MatchCell struct {
 	Members []CellMember `avro:"members"`
+	// Waiting are the posted jobs (bid mode) that no member could take
+	// when they were matched: a member who joins or changes is offered the
+	// ones it can take.
+	Waiting []MatchRequest `avro:"waiting"`
 }
 
 // MatchEvent is the input of the matching group, keyed by cell: an index

@@ -43,8 +43,9 @@ func TestABidIsPricedAndOpensBidding(t *testing.T) {
 	assert.Equal(t, BidOpen, r.Job.Bids[0].Status)
 	assert.Equal(t, codecs.Quote{SubtotalMinor: 10000, DiscountMinor: 1000, TaxMinor: 1800, TotalMinor: 10800,
 		PlatformFeeMinor: 1350, PayoutMinor: 7650, Currency: "GBP", PromoCode: "TEN", PromoApplied: true}, r.Job.Bids[0].Quote)
-	assert.ElementsMatch(t, []Effect{{Kind: codecs.KindTrackOpenJob, To: ToPricing}, {Kind: codecs.KindTrackOpenJob, To: ToPromo}}, r.Effects,
-		"the job's open quotes are tracked for re-pricing")
+	assert.ElementsMatch(t, []Effect{{Kind: codecs.KindTrackOpenJob, To: ToPricing}, {Kind: codecs.KindTrackOpenJob, To: ToPromo},
+		{Kind: codecs.MatchClose, To: ToMatching}}, r.Effects,
+		"the job's open quotes are tracked for re-pricing; a job bid on without offers waits in its cell no more")
 }
 
 func TestBadBidsAreRejectedWithAReason(t *testing.T) {

@@ -80,7 +80,7 @@ func (p *processor) send(ctx goka.Context, cmd *codecs.Command, job *codecs.Job,
 	if e.To == ToMatching {
 		cell := geo.CellOf(job.Location.Lat, job.Location.Lon)
 		p.cat.MatchEvents.Emit(ctx, job.TenantID+"/"+job.Trade+"/"+cell.String(), &codecs.MatchEvent{
-			Kind: codecs.MatchJob, TenantID: job.TenantID, Job: &codecs.MatchRequest{JobID: job.ID,
+			Kind: e.Kind, TenantID: job.TenantID, Job: &codecs.MatchRequest{JobID: job.ID,
 				CustomerID: job.CustomerID, Title: job.Title, Location: job.Location, Window: job.Window,
 				DurationMinutes: job.DurationMinutes, Mode: job.Mode, PostedAt: job.CreatedAt}})
 		return

@@ -204,6 +204,11 @@ func effects(before, after *codecs.Job, cmd *codecs.Command) []Effect {
 	if before == nil && cmd.Kind == codecs.KindPostJob {
 		out = append(out, Effect{Kind: codecs.MatchJob, To: ToMatching})
 	}
+	if before != nil && before.Status == codecs.StatusPosted && after.Status != codecs.StatusPosted &&
+		len(before.OfferedTo) == 0 && before.Mode != "auto" {
+		// It may be waiting in its cell for a tradesperson: it waits no more.
+		out = append(out, Effect{Kind: codecs.MatchClose, To: ToMatching})
+	}
 	out = append(out, feedbackEffects(before, after)...)
 	out = append(out, insightEffects(before, after)...)
 	out = append(out, scheduleEffects(before, after, cmd)...)

@@ -68,7 +68,7 @@ func TestAcceptingABidReservesTheBiddersCalendar(t *testing.T) {
 	require.Len(t, reqs, 1)
 	assert.Equal(t, &codecs.CalendarRequest{Kind: codecs.CalendarReserve, TenantID: "acme", TradespersonID: "tp1", JobID: "j1",
 		Attempt: 1, Window: j.Window, DurationMinutes: 60, Location: j.Location, At: cmd.AcceptedAt}, reqs[0])
-	assert.Equal(t, []string{"#1 2/job", "#1 9/job_event/posted", "#1 5/track_dependencies", "#2 0/track_open_job", "#3 0/untrack_open_job", "#3 3/reserve"},
+	assert.Equal(t, []string{"#1 2/job", "#1 9/job_event/posted", "#1 5/track_dependencies", "#2 0/track_open_job", "#2 2/close", "#3 0/untrack_open_job", "#3 3/reserve"},
 		r.Job.Outbox, "the reserve is re-sent if the accept is redelivered")
 	again := Apply(r.Job, cmd, Env{})
 	assert.Same(t, r.Job, again.Job)

@@ -18,6 +18,17 @@
 // the best MaxOffers kept. The calendar lookup keeps a copy of every
 // calendar in each matching instance (a goka view); only the few members
 // that could make the top five are looked up.
+//
+// # Waiting jobs
+//
+// A tradesperson's profile and a job reach the cell by different paths
+// (the tradespeople group, the jobs group), so a job posted a moment after
+// a tradesperson registered may be matched before the tradesperson is in
+// the index. A job in bid mode that nobody can take therefore waits in its
+// cell (at most MaxWaiting, until its window ends); a member who joins or
+// changes is matched against the waiting jobs and offered those it can
+// take. The jobs group closes a waiting job when it leaves posted (bid,
+// cancel...). An auto job with no candidate needs attention at once.
 package matching
 
 import (
@@ -55,12 +66,35 @@ func (p *processor) handle(ctx goka.Context, ev *codecs.MatchEvent) {
 	}
 	switch ev.Kind {
 	case codecs.MatchMember, codecs.MatchRemove:
-		if next, changed := Update(cell, ev); changed {
-			p.cat.Matching.Set(ctx, &next)
+		next, changed := Update(cell, ev)
+		if !changed {
+			return
+		}
+		var released []Release
+		if ev.Kind == codecs.MatchMember && len(next.Waiting) > 0 {
+			next, released = ReleaseWaiting(next, p.calendars(ctx, ev.TenantID))
+		}
+		p.cat.Matching.Set(ctx, &next)
+		for _, r := range released {
+			p.offer(ctx, ev.TenantID, &r.Job, r.Candidates,
+				fmt.Sprintf("match-%s-after-%s-%d", r.Job.JobID, ev.TradespersonID, ev.Seq))
 		}
 	case codecs.MatchJob:
-		if ev.Job != nil {
-			p.offer(ctx, ev.TenantID, ev.Job, Match(cell.Members, ev.Job, p.calendars(ctx, ev.TenantID)))
+		if ev.Job == nil {
+			return
+		}
+		cands := Match(cell.Members, ev.Job, p.calendars(ctx, ev.TenantID))
+		if len(cands) == 0 && ev.Job.Mode != "auto" { // an auto job needs attention at once instead
+			next := Wait(cell, ev.Job)
+			p.cat.Matching.Set(ctx, &next)
+		}
+		p.offer(ctx, ev.TenantID, ev.Job, cands, "match-"+ev.Job.JobID)
+	case codecs.MatchClose:
+		if ev.Job == nil {
+			return
+		}
+		if next, changed := Unwait(cell, ev.Job.JobID); changed {
+			p.cat.Matching.Set(ctx, &next)
 		}
 	}
 }
@@ -79,9 +113,9 @@ func (p *processor) calendars(ctx goka.Context, tenant string) Calendars {
 	}
 }
 
-// offer notifies each candidate and tells the job who they are. Ids are
-// deterministic, so a redelivery notifies nobody twice.
-func (p *processor) offer(ctx goka.Context, tenant string, job *codecs.MatchRequest, cands []Candidate) {
+// offer notifies each candidate and tells the job who they are, with
+// command id. Ids are deterministic, so a redelivery notifies nobody twice.
+func (p *processor) offer(ctx goka.Context, tenant string, job *codecs.MatchRequest, cands []Candidate, id string) {
 	ids := make([]string, len(cands))
 	for i, c := range cands {
 		ids[i] = c.TradespersonID
@@ -90,7 +124,7 @@ func (p *processor) offer(ctx goka.Context, tenant string, job *codecs.MatchRequ
 			Kind: "job_offer", JobID: job.JobID, At: job.PostedAt,
 			Message: fmt.Sprintf("New job near you (%.1f km): %s", c.DistanceKm, job.Title)})
 	}
-	p.cat.JobCommands.Emit(ctx, tenant+"/"+job.JobID, &codecs.Command{CommandID: "match-" + job.JobID,
+	p.cat.JobCommands.Emit(ctx, tenant+"/"+job.JobID, &codecs.Command{CommandID: id,
 		TenantID: tenant, JobID: job.JobID, Kind: codecs.KindMatched, AcceptedAt: job.PostedAt,
 		Source: codecs.SourceInternal, Candidates: ids})
 }
@@ -113,5 +147,6 @@ func Update(cell codecs.MatchCell, ev *codecs.MatchEvent) (codecs.MatchCell, boo
 	default:
 		return cell, false
 	}
-	return codecs.MatchCell{Members: members}, true
+	cell.Members = members
+	return cell, true
 }
