@@ -4,7 +4,9 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/IBM/sarama"
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/tester"
 	"github.com/stretchr/testify/assert"
@@ -198,6 +200,13 @@ func TestCDCCommandsLostInACrashAreSentAgainOverKafka(t *testing.T) {
 	assert.Nil(t, j.LastRejection, "a repeated post is not a conflict")
 	assert.Equal(t, []string{codecs.StatusPosted}, statusHistory(j))
 
-	audits := readAll(t, env.brokers, string(cat.CDCAudit.Topic))
+	// The audit record is emitted with the command but may become visible
+	// a moment later; replayed changes of the row would be audited before
+	// it (same key, same partition), so once it is there all are.
+	var audits []*sarama.ConsumerMessage
+	eventually(t, 30*time.Second, func() bool {
+		audits = readAll(t, env.brokers, string(cat.CDCAudit.Topic))
+		return len(audits) > 0
+	}, "the new change's audit record")
 	assert.Len(t, audits, 1, "only the new change is audited")
 }

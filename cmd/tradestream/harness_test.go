@@ -216,12 +216,18 @@ func (in *instance) job(t *testing.T, tenant, id string) *codecs.Job {
 // waitJob waits until the job view satisfies ok.
 func (in *instance) waitJob(t *testing.T, tenant, id string, ok func(*codecs.Job) bool, what string) *codecs.Job {
 	t.Helper()
-	var j *codecs.Job
-	eventually(t, 30*time.Second, func() bool {
-		j = in.job(t, tenant, id)
-		return j != nil && ok(j)
-	}, "job %s/%s: %s", tenant, id, what)
-	return j
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		j := in.job(t, tenant, id)
+		if j != nil && ok(j) {
+			return j
+		}
+		if time.Now().After(deadline) {
+			seen, _ := json.Marshal(j)
+			t.Fatalf("timed out after 30s waiting for job %s/%s: %s; last seen: %s", tenant, id, what, seen)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func eventually(t *testing.T, within time.Duration, cond func() bool, format string, args ...any) {
