@@ -24,15 +24,11 @@ type ApplyResult struct {
 // and verifies the existing ones. It is idempotent. Existing topics are never
 // changed: differences are reported as drift.
 func Apply(ctx context.Context, cfg Config, specs []Spec) ([]ApplyResult, error) {
-	admin, err := sarama.NewClusterAdmin(cfg.Brokers, cfg.Sarama())
+	admin, existing, err := listTopics(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("topology: connecting to %v: %w", cfg.Brokers, cfg.Security.Explain(err))
+		return nil, err
 	}
 	defer admin.Close()
-	existing, err := admin.ListTopics()
-	if err != nil {
-		return nil, fmt.Errorf("topology: listing topics: %w", err)
-	}
 	var out []ApplyResult
 	for _, s := range specs {
 		if err := ctx.Err(); err != nil {
@@ -127,15 +123,11 @@ func DeleteWithPrefix(cfg Config, prefix string) ([]string, error) {
 		return nil, errors.New("topology: refusing to delete topics without a prefix")
 	}
 	cfg.EnsureDefaults()
-	admin, err := sarama.NewClusterAdmin(cfg.Brokers, cfg.Sarama())
+	admin, existing, err := listTopics(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("topology: connecting to %v: %w", cfg.Brokers, cfg.Security.Explain(err))
+		return nil, err
 	}
 	defer admin.Close()
-	existing, err := admin.ListTopics()
-	if err != nil {
-		return nil, fmt.Errorf("topology: listing topics: %w", err)
-	}
 	var deleted []string
 	for name := range existing {
 		if !strings.HasPrefix(name, prefix) {
@@ -147,4 +139,19 @@ func DeleteWithPrefix(cfg Config, prefix string) ([]string, error) {
 		deleted = append(deleted, name)
 	}
 	return deleted, nil
+}
+
+// listTopics connects an admin client (the caller closes it) and lists the
+// cluster's topics.
+func listTopics(cfg Config) (sarama.ClusterAdmin, map[string]sarama.TopicDetail, error) {
+	admin, err := sarama.NewClusterAdmin(cfg.Brokers, cfg.Sarama())
+	if err != nil {
+		return nil, nil, fmt.Errorf("topology: connecting to %v: %w", cfg.Brokers, cfg.Security.Explain(err))
+	}
+	existing, err := admin.ListTopics()
+	if err != nil {
+		admin.Close()
+		return nil, nil, fmt.Errorf("topology: listing topics: %w", err)
+	}
+	return admin, existing, nil
 }
