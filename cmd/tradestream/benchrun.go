@@ -247,6 +247,11 @@ func benchSarama() *sarama.Config {
 	s.Producer.Partitioner = sarama.NewCustomHashPartitioner(topology.Murmur2)
 	s.Producer.Return.Successes = true
 	s.Consumer.MaxWaitTime = 5 * time.Millisecond
+	// The workloads' topics are created just before: their partitions may
+	// answer "not the leader" for a few seconds, longer than the instances'
+	// 10 retries of 50 ms. The bench waits up to 15 s instead of failing.
+	s.Producer.Retry.Max = 60
+	s.Producer.Retry.Backoff = 250 * time.Millisecond
 	return s
 }
 
