@@ -180,4 +180,17 @@ type DependencyGraph struct {
 type DependencyEdge struct {
 	JobID     string   `avro:"job_id"`
 	DependsOn []string `avro:"depends_on"`
+	// PostedSeq is the tenant sequence number of the job's post (0:
+	// unknown). Of the jobs on a cycle, the one posted last is refused.
+	PostedSeq int64 `avro:"posted_seq"`
+	// Refused lists the jobs this one's arrival refused after the fact:
+	// tracked before it but posted after it, they closed a cycle with it.
+	// A redelivered track sends their refusals again.
+	Refused []CycleRefusal `avro:"refused"`
+}
+
+// CycleRefusal is a job refused for closing a dependency cycle, and why.
+type CycleRefusal struct {
+	JobID  string `avro:"job_id"`
+	Reason string `avro:"reason"`
 }

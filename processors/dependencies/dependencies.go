@@ -6,9 +6,20 @@
 //
 // A cycle needs a job to name a dependency that was not posted yet (depends_on
 // is fixed at posting). Catching it needs every edge of the tenant in one
-// place, in posting order: the jobs group tracks every posted job here, and
-// a job whose edges would close a cycle is refused (dependency_cycle: the
-// job is cancelled with the rejection in its view and on the rejects topic).
+// place: the jobs group tracks every posted job here, and a job whose edges
+// would close a cycle is refused (dependency_cycle: the job is cancelled
+// with the rejection in its view and on the rejects topic).
+//
+// # Refused in posting order
+//
+// The jobs group sends the tracks from its job-keyed partitions, so they
+// arrive here in an order that is not the tenant's. Each track carries
+// its post's sequence number, and of the jobs on a cycle the one posted
+// last is refused, as if the tracks had arrived in posting order: when a
+// job arrives after a job posted later that already closed the cycle with
+// it, that later job is refused after the fact (it leaves the graph and is
+// cancelled, freeing any slot; its dependents hear it). The newcomer keeps
+// the refusals it caused, so a redelivered track sends them again.
 //
 // # Dependents
 //

@@ -1,6 +1,7 @@
 package dependencies
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 
@@ -12,12 +13,13 @@ import (
 // commands to send to jobs. The commands depend only on the graph and cmd,
 // so a redelivered command sends them again, with the same ids.
 //
-// A tracked job with dependencies is checked for a cycle: its edges close
-// one exactly when one of its dependencies reaches it through the graph
-// (a dependency that was named before it was posted). Such a job gets a
-// dependency_cycle and stays out of the graph. Otherwise each dependency
-// is asked to tell the job about its schedule (subscribe_dependent), and
-// so is the tracked job for every job that named it before it existed.
+// A tracked job with dependencies is checked for cycles in posting order
+// (cmd.Seq, the post's sequence number), whatever order the tracks arrive
+// in: see [Admit]. A refused job gets a dependency_cycle (the new job then
+// stays out of the graph; a job already tracked leaves it). Otherwise each
+// dependency is asked to tell the job about its schedule
+// (subscribe_dependent), and so is the tracked job for every job that
+// named it before it existed.
 func Apply(g *codecs.DependencyGraph, cmd *codecs.Command) (*codecs.DependencyGraph, []*codecs.Command) {
 	var edges []codecs.DependencyEdge
 	if g != nil {
@@ -34,32 +36,70 @@ func Apply(g *codecs.DependencyGraph, cmd *codecs.Command) (*codecs.DependencyGr
 	default:
 		return nil, nil
 	}
-	var (
-		next *codecs.DependencyGraph
-		out  []*codecs.Command
-	)
-	deps := unique(cmd.DependsOn, cmd.JobID)
-	switch path := Cycle(edges, cmd.JobID, deps); {
-	case i >= 0:
-		deps = edges[i].DependsOn
-	case path != nil:
-		deps = nil
-		out = append(out, command(cmd, cmd.JobID, codecs.KindDependencyCycle, "cycle-"+cmd.JobID,
-			func(c *codecs.Command) { c.Reason = "depends_on closes a cycle: " + strings.Join(path, " → ") }))
-	case len(deps) > 0:
-		next = &codecs.DependencyGraph{Edges: append(slices.Clone(edges), codecs.DependencyEdge{JobID: cmd.JobID, DependsOn: deps})}
+	if i >= 0 { // a redelivery: the same commands again
+		return nil, sends(cmd, edges, edges[i])
 	}
-	for _, d := range deps {
-		out = append(out, subscribe(cmd, d, cmd.JobID))
+	edge := codecs.DependencyEdge{JobID: cmd.JobID, DependsOn: unique(cmd.DependsOn, cmd.JobID), PostedSeq: cmd.Seq}
+	if len(edge.DependsOn) == 0 { // it can close no cycle, and is not stored
+		return nil, sends(cmd, edges, edge)
 	}
-	// Jobs that named this one before it existed (even if it is refused:
-	// they then hear that it was cancelled).
+	kept, refused, path := Admit(edges, edge)
+	if path != nil {
+		// Jobs that named it before it existed hear that it was cancelled.
+		return nil, append([]*codecs.Command{cycle(cmd, cmd.JobID, reason(path))}, sends(cmd, edges, codecs.DependencyEdge{JobID: cmd.JobID})...)
+	}
+	edge.Refused = refused
+	next := &codecs.DependencyGraph{Edges: append(kept, edge)}
+	return next, sends(cmd, next.Edges, edge)
+}
+
+// Admit decides, in posting order, what adding edge to an acyclic graph
+// does. A job refused for a cycle is the one of the cycle posted last, so
+// the outcome is that of tracking the jobs in posting order whatever order
+// they arrive in:
+//   - edge closes a cycle with the jobs posted before it: it is refused,
+//     path is the cycle (edge.JobID → … → edge.JobID) and the graph is
+//     unchanged;
+//   - otherwise it is admitted, and the tracked jobs posted after it are
+//     checked again in posting order: each that now closes a cycle with the
+//     jobs admitted before it is refused (listed in refused, with its cycle)
+//     and its edge dropped from kept.
+//
+// A sequence number 0 is unknown: a job with it is refused on any cycle
+// (first come, first served), and an edge with it counts as posted first.
+func Admit(edges []codecs.DependencyEdge, edge codecs.DependencyEdge) (kept []codecs.DependencyEdge, refused []codecs.CycleRefusal, path []string) {
+	if edge.PostedSeq == 0 {
+		return slices.Clone(edges), nil, Cycle(edges, edge.JobID, edge.DependsOn)
+	}
+	var admitted, later []codecs.DependencyEdge
 	for _, e := range edges {
-		if slices.Contains(e.DependsOn, cmd.JobID) {
-			out = append(out, subscribe(cmd, cmd.JobID, e.JobID))
+		if e.PostedSeq > edge.PostedSeq {
+			later = append(later, e)
+		} else {
+			admitted = append(admitted, e)
 		}
 	}
-	return next, out
+	if path := Cycle(admitted, edge.JobID, edge.DependsOn); path != nil {
+		return edges, nil, path
+	}
+	admitted = append(admitted, edge)
+	slices.SortStableFunc(later, func(a, b codecs.DependencyEdge) int { return cmp.Compare(a.PostedSeq, b.PostedSeq) })
+	for _, e := range later {
+		if p := Cycle(admitted, e.JobID, e.DependsOn); p != nil {
+			refused = append(refused, codecs.CycleRefusal{JobID: e.JobID, Reason: reason(p)})
+		} else {
+			admitted = append(admitted, e)
+		}
+	}
+	if len(refused) == 0 {
+		return slices.Clone(edges), nil, nil
+	}
+	for _, e := range edges {
+		if !slices.ContainsFunc(refused, func(r codecs.CycleRefusal) bool { return r.JobID == e.JobID }) {
+			kept = append(kept, e)
+		}
+	}
+	return kept, refused, nil
 }
 
 // Cycle returns the cycle job → dep → … → job that adding job's edges to
@@ -96,6 +136,34 @@ func Cycle(edges []codecs.DependencyEdge, job string, deps []string) []string {
 		}
 	}
 	return nil
+}
+
+// sends are the commands of tracking edge in the graph edges: the refusals
+// its arrival caused, a subscribe to each of its dependencies, and one for
+// each job that named it.
+func sends(cause *codecs.Command, edges []codecs.DependencyEdge, edge codecs.DependencyEdge) []*codecs.Command {
+	var out []*codecs.Command
+	for _, r := range edge.Refused {
+		out = append(out, cycle(cause, r.JobID, r.Reason))
+	}
+	for _, d := range edge.DependsOn {
+		out = append(out, subscribe(cause, d, edge.JobID))
+	}
+	for _, e := range edges {
+		if slices.Contains(e.DependsOn, edge.JobID) {
+			out = append(out, subscribe(cause, edge.JobID, e.JobID))
+		}
+	}
+	return out
+}
+
+// cycle refuses job: its depends_on closes a cycle.
+func cycle(cause *codecs.Command, job, why string) *codecs.Command {
+	return command(cause, job, codecs.KindDependencyCycle, "cycle-"+job, func(c *codecs.Command) { c.Reason = why })
+}
+
+func reason(path []string) string {
+	return "depends_on closes a cycle: " + strings.Join(path, " → ")
 }
 
 // subscribe asks dependency to tell dependent about its schedule.

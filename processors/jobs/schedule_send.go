@@ -45,8 +45,10 @@ func ScheduleMessages(cmd *codecs.Command, job *codecs.Job, e Effect) []Message 
 			CommandID: "dep-" + job.ID + "-v" + itoa(job.Version) + "-" + e.Arg, TenantID: t, JobID: e.Arg,
 			Kind: codecs.KindDependencyUpdate, AcceptedAt: cmd.AcceptedAt, Source: codecs.SourceInternal, Dependency: &st}}}
 	case ToDependencies:
+		// Seq is the post's: the dependencies group refuses the job of a
+		// cycle posted last, whatever order the tracks arrive in.
 		return []Message{{To: ToDependencies, Key: t, Command: &codecs.Command{
-			CommandID: "deps-" + job.ID + "-" + e.Kind, TenantID: t, JobID: job.ID, Kind: e.Kind,
+			CommandID: "deps-" + job.ID + "-" + e.Kind, TenantID: t, JobID: job.ID, Kind: e.Kind, Seq: job.PostedSeq,
 			AcceptedAt: cmd.AcceptedAt, Source: codecs.SourceInternal, DependsOn: job.DependsOn}}}
 	case ToNotify:
 		kind, version, _ := strings.Cut(e.Arg, "/")

@@ -269,6 +269,56 @@ func TestACycleCancelsTheJobAndPublishesTheRejection(t *testing.T) {
 	assert.Equal(t, r.Rejection, r.Job.LastRejection)
 }
 
+func cycleCmd() *codecs.Command {
+	return &codecs.Command{CommandID: "cycle-j1", TenantID: "acme", JobID: "j1", Kind: codecs.KindDependencyCycle,
+		Reason: "depends_on closes a cycle: j1 → d1 → j1", AcceptedAt: t0.Add(time.Hour), Source: codecs.SourceInternal}
+}
+
+func TestTheTrackOfAPostCarriesItsSeq(t *testing.T) {
+	post := postCmd(7)
+	post.PostJob.DependsOn = []string{"d1"}
+	r := step(t, nil, post)
+	msgs := ScheduleMessages(post, r.Job, Effect{Kind: codecs.KindTrackDependencies, To: ToDependencies})
+	require.Len(t, msgs, 1)
+	assert.Equal(t, "acme", msgs[0].Key)
+	assert.Equal(t, int64(7), msgs[0].Command.Seq, "the dependencies group refuses the job of a cycle posted last")
+	assert.Equal(t, []string{"d1"}, msgs[0].Command.DependsOn)
+}
+
+func TestACycleRefusedAfterTheFactCancelsAWaitingJob(t *testing.T) {
+	j := accepted(t, "d1")
+	require.Equal(t, codecs.StatusWaitingDependencies, j.Status)
+	r := Apply(j, cycleCmd(), Env{})
+	assert.Equal(t, codecs.StatusCancelled, r.Job.Status)
+	require.NotNil(t, r.Rejection)
+	assert.Equal(t, CodeDependencyCycle, r.Rejection.Code)
+	assert.Empty(t, calendarRequests(t, cycleCmd(), r), "it held no slot")
+	assert.Contains(t, r.Effects, Effect{Kind: codecs.KindForgetDependencies, To: ToDependencies})
+	again := Apply(r.Job, cycleCmd(), Env{})
+	assert.Same(t, r.Job, again.Job, "a redelivered refusal changes nothing")
+}
+
+func TestACycleRefusedAfterTheFactFreesABookedJobsSlot(t *testing.T) {
+	j := accepted(t, "d1")
+	j = step(t, j, depCmd("d1", codecs.DependencyBooked, t0.Add(time.Hour), 3)).Job
+	j = step(t, j, answerCmd(codecs.KindSlotConfirmed, "tp1", 1, slot(t0.Add(time.Hour)), "")).Job
+	require.Equal(t, codecs.StatusBooked, j.Status)
+	cmd := cycleCmd()
+	r := Apply(j, cmd, Env{})
+	assert.Equal(t, codecs.StatusCancelled, r.Job.Status)
+	assert.Nil(t, r.Job.Appointment)
+	require.NotNil(t, r.Rejection)
+	assert.Equal(t, "depends_on closes a cycle: j1 → d1 → j1", r.Rejection.Reason)
+	reqs := calendarRequests(t, cmd, r)
+	require.Len(t, reqs, 1)
+	assert.Equal(t, codecs.CalendarRelease, reqs[0].Kind)
+	assert.Equal(t, "tp1", reqs[0].TradespersonID)
+	assert.Equal(t, int64(2), reqs[0].Attempt, "frees what attempt 1 took")
+	assert.Contains(t, r.Effects, Effect{Kind: EffectNotify, To: ToNotify, Arg: "cancelled/" + itoa(r.Job.Version)},
+		"the customer and the tradesperson hear of it")
+	assert.Equal(t, codecs.DependencyCancelled, DependencyStateOf(r.Job).State, "its dependents hear it was cancelled")
+}
+
 func TestASlotRevokedUnderWayNeedsAttention(t *testing.T) {
 	j := step(t, accepted(t), answerCmd(codecs.KindSlotConfirmed, "tp1", 1, slot(t0), "")).Job
 	j = step(t, j, statusCmd(4, codecs.StatusEnRoute)).Job
