@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -80,8 +81,8 @@ func TestSchedulingBooksCancelsReschedulesAndFollowsDependencies(t *testing.T) {
 	bidAndAccept("j2", "ana")
 	j2 := booked("j2")
 	assert.Equal(t, monday0800.Add(time.Hour), j2.Appointment.Start, "right after j1, same place: no travel")
-	assert.Equal(t, []scheduleRow{{"j1", monday0800, monday0800.Add(time.Hour)},
-		{"j2", monday0800.Add(time.Hour), monday0800.Add(2 * time.Hour)}}, schedule(t, in, "ana"))
+	waitSchedule(t, in, "ana", []scheduleRow{{"j1", monday0800, monday0800.Add(time.Hour)},
+		{"j2", monday0800.Add(time.Hour), monday0800.Add(2 * time.Hour)}})
 
 	// A cancel frees the slot at once: the next booking takes it.
 	must(base+"/jobs/j1/cancel", map[string]any{"reason": "fixed it myself"})
@@ -106,7 +107,7 @@ func TestSchedulingBooksCancelsReschedulesAndFollowsDependencies(t *testing.T) {
 	require.NotNil(t, j2.AttentionReason)
 	assert.Contains(t, *j2.AttentionReason, "cannot book inside the new window")
 	assert.Nil(t, j2.Appointment)
-	assert.Equal(t, []scheduleRow{{"j3", monday0800, monday0800.Add(time.Hour)}}, schedule(t, in, "ana"))
+	waitSchedule(t, in, "ana", []scheduleRow{{"j3", monday0800, monday0800.Add(time.Hour)}})
 
 	// An auto job takes the candidate with the earliest start: Ana is
 	// nearer but busy at 08:00, Ben is free.
@@ -150,12 +151,12 @@ type scheduleRow struct {
 	Start, End time.Time `json:"-"`
 }
 
-// schedule reads a tradesperson's schedule once it settled.
-func schedule(t *testing.T, in *instance, tp string) []scheduleRow {
+// waitSchedule waits until a tradesperson's schedule is want (the view
+// trails the bookings), and fails with the last one read.
+func waitSchedule(t *testing.T, in *instance, tp string, want []scheduleRow) {
 	t.Helper()
 	var rows []scheduleRow
-	var last string
-	eventually(t, 10*time.Second, func() bool {
+	eventually(t, 30*time.Second, func() bool {
 		resp, err := http.Get(in.url + "/v1/tenants/acme/tradespeople/" + tp)
 		if err != nil {
 			return false
@@ -175,12 +176,10 @@ func schedule(t *testing.T, in *instance, tp string) []scheduleRow {
 		for _, s := range v.Schedule {
 			rows = append(rows, scheduleRow{s.JobID, s.Start, s.End})
 		}
-		b, _ := json.Marshal(v)
-		stable := string(b) == last
-		last = string(b)
-		return stable
-	}, "schedule of %s", tp)
-	return rows
+		return slices.EqualFunc(rows, want, func(a, b scheduleRow) bool {
+			return a.JobID == b.JobID && a.Start.Equal(b.Start) && a.End.Equal(b.End)
+		})
+	}, "the schedule of %s to be %v (last read: %v)", tp, want, &rows)
 }
 
 // waitNotification waits for a notification whose id starts with prefix in
