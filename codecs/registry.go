@@ -121,13 +121,30 @@ func (r *HTTPRegistry) WithBasicAuth(user, password string) *HTTPRegistry {
 	return r
 }
 
+// registerTries is how often Register sends a registration that failed
+// in transit (a connection reset, a keep-alive connection the registry
+// closed): registering is idempotent, the same schema gets the same id.
+const registerTries = 4
+
 // Register implements Registry.
-func (r *HTTPRegistry) Register(_ context.Context, subject, schema string) (int, error) {
-	s, err := r.client.CreateSchema(subject, schema, srclient.Avro)
-	if err != nil {
-		return 0, fmt.Errorf("codecs: registering %s: %w", subject, err)
+func (r *HTTPRegistry) Register(ctx context.Context, subject, schema string) (int, error) {
+	var err error
+	for try := 1; ; try++ {
+		var s *srclient.Schema
+		if s, err = r.client.CreateSchema(subject, schema, srclient.Avro); err == nil {
+			return s.ID(), nil
+		}
+		var answered srclient.Error
+		if try == registerTries || errors.As(err, &answered) || errors.Is(err, ErrRegistryAuth) {
+			break // the registry answered: trying again would get the same answer
+		}
+		select {
+		case <-ctx.Done():
+			return 0, fmt.Errorf("codecs: registering %s: %w (after %v)", subject, ctx.Err(), err)
+		case <-time.After(time.Duration(try*try) * 100 * time.Millisecond):
+		}
 	}
-	return s.ID(), nil
+	return 0, fmt.Errorf("codecs: registering %s: %w", subject, err)
 }
 
 // Compatible reports whether schema may be registered under subject by the

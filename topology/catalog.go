@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"time"
@@ -194,6 +195,8 @@ type Catalog struct {
 	cfg   Config
 	reg   codecs.Registry
 	specs []Spec
+	// registrations register each codec's schema (RegisterSchemas).
+	registrations []func(context.Context) (int, error)
 }
 
 // NewCatalog builds the catalog; codecs register their schemas on reg on
@@ -322,8 +325,23 @@ func newCodec[T any](b *builder, topic, schema string) *codecs.Avro[T] {
 	c, err := codecs.NewAvro[T](b.reg, topic+"-value", text)
 	if err != nil {
 		b.fail(err)
+		return nil
 	}
+	b.c.registrations = append(b.c.registrations, c.Register)
 	return c
+}
+
+// RegisterSchemas registers the value schema of every topic with the
+// registry (each codec keeps its id), so that no processor reaches the
+// registry to encode while it runs: a registry hiccup then fails the
+// start, with the reason, instead of a record.
+func (c *Catalog) RegisterSchemas(ctx context.Context) error {
+	for _, r := range c.registrations {
+		if _, err := r(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func stream[T any](b *builder, name goka.Stream, schema, key string, owner goka.Group) *Stream[T] {

@@ -93,6 +93,9 @@ func serve(ctx context.Context, cfg *Config, sl *slog.Logger, ready func(*app)) 
 	if err != nil {
 		return err
 	}
+	if err := cat.RegisterSchemas(applyCtx); err != nil {
+		return err
+	}
 	for _, r := range results {
 		if r.Action == "drift" {
 			sl.Warn("topic drift", "topic", r.Topic, "drift", strings.Join(r.Drift, "; "))

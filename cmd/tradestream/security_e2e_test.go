@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -204,6 +205,18 @@ func TestSchemaRegistryBasicAuth(t *testing.T) {
 	env.configure = func(c *Config) { c.RegistryUser, c.RegistryPassword = user, password }
 	logs := &syncBuffer{}
 	in := env.startLogging(t, "a", t.TempDir(), logs)
+	// Every schema is registered when the instance starts, before any
+	// record needs it: a table no command has touched yet has its subject.
+	req, err := http.NewRequest("GET", srv.URL+"/subjects", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", auth)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	subjects, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	assert.Contains(t, string(subjects), `"`+prefix+`tradestream.tradespeople-table-value"`)
+
 	st, _ := in.post(t, "/v1/tenants/acme/jobs", jobBody("s1", 7))
 	require.Equal(t, http.StatusAccepted, st)
 	in.waitJob(t, "acme", "s1", func(j *codecs.Job) bool { return j.Status != "" }, "processed")
