@@ -12,10 +12,10 @@ import (
 // MaxInsightDays is the longest range GET .../insights answers.
 const MaxInsightDays = 366
 
-// insightDay is one day of GET .../insights. Averages and rates are
+// InsightDay is one day of GET .../insights. Averages and rates are
 // rounded half away from zero to 2 decimals, and null on a day without
 // anything to average; money is integer minor units.
-type insightDay struct {
+type InsightDay struct {
 	Date            string   `json:"date"`
 	JobsPosted      int64    `json:"jobs_posted"`
 	JobsCompleted   int64    `json:"jobs_completed"`
@@ -31,8 +31,8 @@ type insightDay struct {
 // InsightDayOf renders a day's counters: avg_delay_minutes = delay seconds
 // / arrivals / 60, on_time_rate = on time / arrivals, avg_rating = stars /
 // ratings, hours_worked = worked seconds / 3600.
-func InsightDayOf(date string, c codecs.InsightCounts, final bool) insightDay {
-	d := insightDay{Date: date, JobsPosted: c.JobsPosted, JobsCompleted: c.JobsCompleted, JobsCancelled: c.JobsCancelled,
+func InsightDayOf(date string, c codecs.InsightCounts, final bool) InsightDay {
+	d := InsightDay{Date: date, JobsPosted: c.JobsPosted, JobsCompleted: c.JobsCompleted, JobsCancelled: c.JobsCancelled,
 		HoursWorked: round2(float64(c.WorkedSeconds) / 3600), RevenueMinor: c.RevenueMinor, Final: final}
 	if c.Arrivals > 0 {
 		d.AvgDelayMinutes = ptr(round2(float64(c.DelaySeconds) / float64(c.Arrivals) / 60))
@@ -71,7 +71,7 @@ func (s *Server) getInsights(w http.ResponseWriter, r *http.Request) {
 			streamTime = st.StreamTime
 		}
 	}
-	days := make([]insightDay, 0, int(to.Sub(from)/(24*time.Hour))+1)
+	days := make([]InsightDay, 0, int(to.Sub(from)/(24*time.Hour))+1)
 	for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
 		date := d.Format(time.DateOnly)
 		closed := !d.Add(24*time.Hour + insights.Grace).After(streamTime)

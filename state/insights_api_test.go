@@ -56,7 +56,7 @@ func TestInsightsListEveryDayWithItsFinality(t *testing.T) {
 		}}, Options{})
 	w := do(s, "GET", "/v1/tenants/acme/insights?from=2030-01-06&to=2030-01-09", "")
 	require.Equal(t, http.StatusOK, w.Code)
-	var body struct{ Days []insightDay }
+	var body struct{ Days []InsightDay }
 	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &body))
 	require.Len(t, body.Days, 4)
 	assert.Equal(t, []string{"2030-01-06", "2030-01-07", "2030-01-08", "2030-01-09"},

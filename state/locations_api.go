@@ -65,41 +65,23 @@ func validateLocations(tenant string, batch []locationJSON) ([]*codecs.LocationP
 // stream, not through the tenant-ordered commands topic: they are ordered
 // by their own time, per tradesperson.
 func (s *Server) postLocations(w http.ResponseWriter, r *http.Request) {
-	if s.draining.Load() {
-		writeError(w, errNotReady)
-		return
-	}
 	if s.opts.Locations == nil {
 		writeError(w, errUnavailable)
 		return
 	}
-	tenant := r.PathValue("tenant")
-	key := r.Header.Get("Idempotency-Key")
-	if len(key) > 64 {
-		writeError(w, errBadRequest("Idempotency-Key is longer than 64 characters"))
-		return
-	}
-	if prev, ok := s.idem.get(tenant, key); ok {
-		writeJSON(w, http.StatusAccepted, prev)
-		return
-	}
 	var batch []locationJSON
-	if err := decodeBody(r, &batch); err != nil {
-		writeError(w, err)
-		return
-	}
-	pings, err := validateLocations(tenant, batch)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	id := commandID(tenant, key)
-	if err := s.opts.Locations.EmitLocations(r.Context(), pings); err != nil {
-		s.log.Error("emitting locations", "tenant", tenant, "batch", id, "pings", len(pings), "err", err)
-		writeError(w, errUnavailable)
-		return
-	}
-	resp := accepted{ID: id, CommandID: id, AcceptedAt: s.opts.Now().UTC().Truncate(time.Millisecond)}
-	s.idem.put(tenant, key, resp)
-	writeJSON(w, http.StatusAccepted, resp)
+	s.write(w, r, &batch, func(tenant, key string) (accepted, func(context.Context) error, error) {
+		pings, err := validateLocations(tenant, batch)
+		if err != nil {
+			return accepted{}, nil, err
+		}
+		id := commandID(tenant, key)
+		return accepted{ID: id, CommandID: id, AcceptedAt: s.opts.Now().UTC().Truncate(time.Millisecond)},
+			func(ctx context.Context) error {
+				if err := s.opts.Locations.EmitLocations(ctx, pings); err != nil {
+					return fmt.Errorf("a batch of %d pings: %w", len(pings), err)
+				}
+				return nil
+			}, nil
+	})
 }

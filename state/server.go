@@ -218,6 +218,26 @@ type accepted struct {
 // and answers 202 once Kafka acknowledged the record. fill returns the id to
 // answer with.
 func (s *Server) command(w http.ResponseWriter, r *http.Request, req any, fill func(*codecs.Command) (string, error)) {
+	s.write(w, r, req, func(tenant, key string) (accepted, func(context.Context) error, error) {
+		cmd := &codecs.Command{CommandID: commandID(tenant, key), TenantID: tenant, IdempotencyKey: key,
+			AcceptedAt: s.opts.Now().UTC().Truncate(time.Millisecond), Source: "http"}
+		id, err := fill(cmd)
+		if err != nil {
+			return accepted{}, nil, err
+		}
+		return accepted{ID: id, CommandID: cmd.CommandID, AcceptedAt: cmd.AcceptedAt},
+			func(ctx context.Context) error { return s.emitter.Emit(ctx, tenant, cmd) }, nil
+	})
+}
+
+// write is every write's answer: 503 while draining; a repeated
+// Idempotency-Key (≤ 64 characters) answers like the first; req is decoded
+// from the body, then prepare validates it (its error is the answer) and
+// returns the 202 body and the emit that writes to Kafka. The 202 comes
+// once emit returned (Kafka acknowledged), and is remembered for the key;
+// an emit that failed answers 503.
+func (s *Server) write(w http.ResponseWriter, r *http.Request, req any,
+	prepare func(tenant, key string) (accepted, func(context.Context) error, error)) {
 	if s.draining.Load() {
 		writeError(w, errNotReady)
 		return
@@ -236,19 +256,16 @@ func (s *Server) command(w http.ResponseWriter, r *http.Request, req any, fill f
 		writeError(w, err)
 		return
 	}
-	cmd := &codecs.Command{CommandID: commandID(tenant, key), TenantID: tenant, IdempotencyKey: key,
-		AcceptedAt: s.opts.Now().UTC().Truncate(time.Millisecond), Source: "http"}
-	id, err := fill(cmd)
+	resp, emit, err := prepare(tenant, key)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	if err := s.emitter.Emit(r.Context(), tenant, cmd); err != nil {
-		s.log.Error("emitting command", "tenant", tenant, "command_id", cmd.CommandID, "err", err)
+	if err := emit(r.Context()); err != nil {
+		s.log.Error("emitting", "tenant", tenant, "command_id", resp.CommandID, "err", err)
 		writeError(w, errUnavailable)
 		return
 	}
-	resp := accepted{ID: id, CommandID: cmd.CommandID, AcceptedAt: cmd.AcceptedAt}
 	s.idem.put(tenant, key, resp)
 	writeJSON(w, http.StatusAccepted, resp)
 }

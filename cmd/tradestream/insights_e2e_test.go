@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tradestream/tradestream/codecs"
+	"github.com/tradestream/tradestream/state"
 )
 
 // clock is a settable clock for the API: the accepted time of commands.
@@ -19,42 +20,28 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) now() time.Time     { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) set(t time.Time)    { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
-func mon(h, m int) time.Time        { return time.Date(2030, 1, 7, h, m, 0, 0, time.UTC) }
-func tue(h, m int) time.Time        { return mon(h, m).AddDate(0, 0, 1) }
-func fptr(v float64) *float64       { return &v }
-func dayOf(date string) insightJSON { return insightJSON{Date: date} }
+func (c *clock) now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) set(t time.Time)         { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
+func mon(h, m int) time.Time             { return time.Date(2030, 1, 7, h, m, 0, 0, time.UTC) }
+func tue(h, m int) time.Time             { return mon(h, m).AddDate(0, 0, 1) }
+func fptr(v float64) *float64            { return &v }
+func dayOf(date string) state.InsightDay { return state.InsightDay{Date: date} }
 
-// insightJSON is one day of GET .../insights.
-type insightJSON struct {
-	Date            string   `json:"date"`
-	JobsPosted      int64    `json:"jobs_posted"`
-	JobsCompleted   int64    `json:"jobs_completed"`
-	JobsCancelled   int64    `json:"jobs_cancelled"`
-	AvgDelayMinutes *float64 `json:"avg_delay_minutes"`
-	OnTimeRate      *float64 `json:"on_time_rate"`
-	AvgRating       *float64 `json:"avg_rating"`
-	HoursWorked     float64  `json:"hours_worked"`
-	RevenueMinor    int64    `json:"revenue_minor"`
-	Final           bool     `json:"final"`
-}
-
-func insightsOf(t *testing.T, in *instance, tenant, from, to string) []insightJSON {
+func insightsOf(t *testing.T, in *instance, tenant, from, to string) []state.InsightDay {
 	t.Helper()
 	resp, err := http.Get(in.url + "/v1/tenants/" + tenant + "/insights?from=" + from + "&to=" + to)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	var body struct{ Days []insightJSON }
+	var body struct{ Days []state.InsightDay }
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
 	return body.Days
 }
 
 // waitDay waits until the day's insights equal want.
-func waitDay(t *testing.T, in *instance, want insightJSON, what string) {
+func waitDay(t *testing.T, in *instance, want state.InsightDay, what string) {
 	t.Helper()
-	var got insightJSON
+	var got state.InsightDay
 	eventually(t, 30*time.Second, func() bool {
 		got = insightsOf(t, in, "kpi", want.Date, want.Date)[0]
 		return assert.ObjectsAreEqual(want, got)
@@ -108,7 +95,7 @@ func TestInsightsScenarioMatchesTheHandComputedFixture(t *testing.T) {
 	clk.set(mon(12, 30))
 	mustPost(t, in, base+"/jobs/j2/payments", map[string]any{"payment_id": "p2", "event": "refunded", "amount_minor": 3000, "currency": "GBP"})
 
-	monday := insightJSON{Date: "2030-01-07",
+	monday := state.InsightDay{Date: "2030-01-07",
 		JobsPosted: 5, JobsCancelled: 1, // j1 j2 j3 j4 jL; j4
 		JobsCompleted:   2,          // j1 j2 so far
 		AvgDelayMinutes: fptr(10),   // arrivals j1 5, j2 25, j3 0 (early): 30 / 3
@@ -123,7 +110,7 @@ func TestInsightsScenarioMatchesTheHandComputedFixture(t *testing.T) {
 	// 01:00 (grace), so j3's completion at Monday 09:40, reported now, counts.
 	clk.set(tue(0, 20))
 	mustPost(t, in, base+"/jobs", jobBody("j6", 8))
-	waitDay(t, in, insightJSON{Date: "2030-01-08", JobsPosted: 1}, "j6 posted")
+	waitDay(t, in, state.InsightDay{Date: "2030-01-08", JobsPosted: 1}, "j6 posted")
 	report(t, in, "kpi", "j3", time.Time{}, time.Time{}, mon(9, 40))
 	monday.JobsCompleted = 3  // + j3
 	monday.HoursWorked = 3.75 // + j3 45 min: 225 min
@@ -145,7 +132,7 @@ func TestInsightsScenarioMatchesTheHandComputedFixture(t *testing.T) {
 	mustPost(t, in, base+"/jobs/j5/feedback", map[string]any{"rating": 4})
 	clk.set(tue(10, 30))
 	mustPost(t, in, base+"/jobs/j5/payments", map[string]any{"payment_id": "p5", "event": "captured", "amount_minor": 6000, "currency": "GBP"})
-	tuesday := insightJSON{Date: "2030-01-08",
+	tuesday := state.InsightDay{Date: "2030-01-08",
 		JobsPosted: 2, JobsCompleted: 1, // j6 j5; j5
 		AvgDelayMinutes: fptr(12), // j5: 12 / 1
 		OnTimeRate:      fptr(0),  // 12 min > 10: 0 / 1
@@ -165,7 +152,7 @@ func TestInsightsScenarioMatchesTheHandComputedFixture(t *testing.T) {
 	sunday.Final = true // nothing happened, and stream time is past its end + grace
 	wednesday := dayOf("2030-01-09")
 	wednesday.JobsPosted = 1
-	assert.Equal(t, []insightJSON{sunday, monday, tuesday, wednesday}, insightsOf(t, in, "kpi", "2030-01-06", "2030-01-09"))
+	assert.Equal(t, []state.InsightDay{sunday, monday, tuesday, wednesday}, insightsOf(t, in, "kpi", "2030-01-06", "2030-01-09"))
 
 	// Ana's week (ISO 2030-W02, the clock's): j1, j3 and j5 completed, one
 	// hour each, in 50 working hours (Mon–Fri 08:00–18:00).
@@ -188,13 +175,13 @@ func TestInsightsScenarioMatchesTheHandComputedFixture(t *testing.T) {
 
 	// A data engineer reprocesses the insights from the start: the same
 	// finals (the replay reads the merged log in its first order).
-	want := []insightJSON{sunday, monday, tuesday, wednesday}
+	want := []state.InsightDay{sunday, monday, tuesday, wednesday}
 	require.NoError(t, in.stop())
 	code, out, stderr := runCLI(t, "replay", "--brokers", env.brokers, "--topic-prefix", env.prefix, "--group", "insights,insight-days")
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, out, "tradestream.insights-loop", "the loopback is replayed too")
 	again := start()
-	var got []insightJSON
+	var got []state.InsightDay
 	eventually(t, 60*time.Second, func() bool {
 		got = insightsOf(t, again, "kpi", "2030-01-06", "2030-01-09")
 		return assert.ObjectsAreEqual(want, got)
