@@ -62,6 +62,10 @@ type Job struct {
 	// applied to the job (Command.CDCMark): a CDC command at or before it
 	// is a repeat and has no effect.
 	CDCMarks []string `avro:"cdc_marks" json:"-"`
+	// Pricing is the newest tenant pricing the job has seen on its
+	// commands (Command.Pricing): what it prices with when a command
+	// carries none. Nil: defaults.
+	Pricing *PricingStamp `avro:"pricing" json:"-"`
 
 	// Scheduling state (processors/jobs schedule.go).
 	//

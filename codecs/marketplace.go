@@ -90,6 +90,17 @@ type SetPricing struct {
 	PlatformFeeBps int32 `avro:"platform_fee_bps"`
 }
 
+// PricingStamp is a tenant's pricing as the ingest group knew it when it
+// sequenced a command: the pricing a job prices that command with, carried
+// in the log so that a replay of the jobs group prices exactly as before.
+// Seq is the sequence number of the set_pricing it comes from; a newer
+// stamp wins. A nil stamp means the tenant never set its pricing.
+type PricingStamp struct {
+	TaxBps         int32 `avro:"tax_bps" json:"tax_bps"`
+	PlatformFeeBps int32 `avro:"platform_fee_bps" json:"platform_fee_bps"`
+	Seq            int64 `avro:"seq" json:"-"`
+}
+
 // PaymentEvent reports a step of a job's payment.
 type PaymentEvent struct {
 	PaymentID   string `avro:"payment_id"`

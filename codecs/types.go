@@ -82,6 +82,10 @@ type Command struct {
 
 	// PostMessage is a chat message on the job (chat.go).
 	PostMessage *PostMessage `avro:"post_message"`
+	// Pricing is stamped by the ingest group on the commands it routes to
+	// the jobs group, and by the pricing group on reprice commands: the
+	// tenant's pricing at that point of the log (nil: defaults).
+	Pricing *PricingStamp `avro:"pricing"`
 }
 
 // Slot is a confirmed appointment slot.
@@ -139,6 +143,9 @@ type IngestState struct {
 	LastOffset int64 `avro:"last_offset"`
 	// Keys remembers the Idempotency-Keys seen in the last 24 hours.
 	Keys []IdempotencyEntry `avro:"keys"`
+	// Pricing is the tenant's pricing from its last set_pricing, stamped
+	// on the commands routed to the jobs group; nil when never set.
+	Pricing *PricingStamp `avro:"pricing"`
 }
 
 // IdempotencyEntry is one remembered Idempotency-Key.

@@ -42,12 +42,15 @@ func (p *processor) handle(ctx goka.Context, cmd *codecs.Command) {
 		st = *cur
 	}
 	next, outcome := Sequence(st, cmd, ctx.Offset())
-	if cmd.IdempotencyKey != "" {
-		p.cat.Ingest.Set(ctx, &next) // only keyed commands change the state
+	if cmd.IdempotencyKey != "" || next.Pricing != st.Pricing {
+		p.cat.Ingest.Set(ctx, &next) // only keyed commands and pricing change the state
 	}
 	switch outcome {
 	case Forward:
 		owner, key := Route(cmd)
+		if owner == Jobs {
+			cmd.Pricing = next.Pricing
+		}
 		p.streams[owner].Emit(ctx, key, cmd)
 	case Duplicate:
 		slog.Debug("ingest: repeated idempotency key", "tenant", cmd.TenantID, "key", cmd.IdempotencyKey)

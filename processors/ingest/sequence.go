@@ -54,7 +54,19 @@ func Sequence(st codecs.IngestState, cmd *codecs.Command, offset int64) (codecs.
 	if owner, _ := Route(cmd); owner == NoOwner {
 		return st, Unroutable
 	}
+	st.Pricing = NotePricing(st.Pricing, cmd)
 	return st, Forward
+}
+
+// NotePricing returns the tenant's pricing after cmd: a set_pricing newer
+// than cur replaces it (the pricing group applies the same rule), anything
+// else leaves cur. The jobs group prices with the stamp ingest puts on its
+// commands, so that its replay does not depend on the pricing table.
+func NotePricing(cur *codecs.PricingStamp, cmd *codecs.Command) *codecs.PricingStamp {
+	if cmd.Kind != codecs.KindSetPricing || cmd.SetPricing == nil || (cur != nil && cmd.Seq <= cur.Seq) {
+		return cur
+	}
+	return &codecs.PricingStamp{TaxBps: cmd.SetPricing.TaxBps, PlatformFeeBps: cmd.SetPricing.PlatformFeeBps, Seq: cmd.Seq}
 }
 
 // Owner names the group a command is routed to.

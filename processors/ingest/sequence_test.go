@@ -50,3 +50,41 @@ func TestUnknownKindIsUnroutable(t *testing.T) {
 	_, out := Sequence(codecs.IngestState{}, c, 1)
 	assert.Equal(t, Unroutable, out)
 }
+
+func TestPricingIsKeptFromTheNewestSetPricing(t *testing.T) {
+	set := func(tax int32, seq int64) *codecs.Command {
+		return &codecs.Command{Kind: codecs.KindSetPricing, Seq: seq, SetPricing: &codecs.SetPricing{TaxBps: tax, PlatformFeeBps: 1000}}
+	}
+	cur := &codecs.PricingStamp{TaxBps: 2000, PlatformFeeBps: 1000, Seq: 5}
+	cases := []struct {
+		name string
+		cur  *codecs.PricingStamp
+		cmd  *codecs.Command
+		want *codecs.PricingStamp
+	}{
+		{"first set", nil, set(2000, 5), cur},
+		{"newer set", cur, set(500, 9), &codecs.PricingStamp{TaxBps: 500, PlatformFeeBps: 1000, Seq: 9}},
+		{"redelivered set", cur, set(2000, 5), cur},
+		{"older set", cur, set(100, 3), cur},
+		{"set without payload", cur, &codecs.Command{Kind: codecs.KindSetPricing, Seq: 9}, cur},
+		{"other kind", cur, cancel("c1", "", t0), cur},
+	}
+	for _, c := range cases {
+		assert.Equal(t, c.want, NotePricing(c.cur, c.cmd), c.name)
+	}
+}
+
+func TestSequenceKeepsThePricingOfForwardedSetPricing(t *testing.T) {
+	c := &codecs.Command{CommandID: "p", TenantID: "acme", Kind: codecs.KindSetPricing, SetPricing: &codecs.SetPricing{TaxBps: 2000}}
+	st, out := Sequence(codecs.IngestState{}, c, 6)
+	assert.Equal(t, Forward, out)
+	assert.Equal(t, &codecs.PricingStamp{TaxBps: 2000, Seq: 7}, st.Pricing)
+	dup := &codecs.Command{CommandID: "p2", TenantID: "acme", Kind: codecs.KindSetPricing, IdempotencyKey: "k",
+		SetPricing: &codecs.SetPricing{TaxBps: 1}, AcceptedAt: t0}
+	st, _ = Sequence(st, dup, 7)
+	dup2 := *dup
+	dup2.SetPricing = &codecs.SetPricing{TaxBps: 99}
+	st, out = Sequence(st, &dup2, 8)
+	assert.Equal(t, Duplicate, out)
+	assert.Equal(t, int32(1), st.Pricing.TaxBps, "a duplicate set_pricing changes nothing")
+}

@@ -96,12 +96,10 @@ func acceptBid(j *codecs.Job, cmd *codecs.Command, env Env) (*codecs.Job, *codec
 	return j, nil
 }
 
-// reprice re-prices every open quote with the pricing or promo the command
-// carries; it changes nothing when no quote moves.
+// reprice re-prices every open quote with the pricing (env, see
+// PricingStampOf) or promo the command carries; it changes nothing when no
+// quote moves.
 func reprice(j *codecs.Job, cmd *codecs.Command, env Env) *codecs.Job {
-	if cmd.SetPricing != nil {
-		env.Pricing = Pricing{int64(cmd.SetPricing.TaxBps), int64(cmd.SetPricing.PlatformFeeBps)}
-	}
 	if cmd.Promo != nil && j.PromoCode != nil && cmd.Promo.Code == *j.PromoCode {
 		env.Promo = cmd.Promo
 	}

@@ -8,13 +8,13 @@ import (
 	"github.com/tradestream/tradestream/topology"
 )
 
-// Define returns the jobs group graph: job commands joined with the
-// tenants' pricing, the promo codes and the tradespeople by lookup.
+// Define returns the jobs group graph: job commands joined with the promo
+// codes and the tradespeople by lookup. The tenant's pricing comes in the
+// log, stamped on the commands (codecs.PricingStamp).
 func Define(cat *topology.Catalog) *goka.GroupGraph {
 	p := &processor{cat: cat}
 	return topology.DefineGroup(cat, cat.Jobs,
 		cat.JobCommands.Input(p.handle),
-		cat.Pricing.Lookup(),
 		cat.Promos.Lookup(),
 		cat.Tradespeople.Lookup(),
 		cat.Rejects.Output(),
@@ -112,9 +112,10 @@ func (p *processor) sendSchedule(ctx goka.Context, msgs []Message) {
 	}
 }
 
-// env reads what the command needs from the looked-up tables.
+// env reads what the command needs from the looked-up tables. The pricing
+// is the defaults: Apply takes the stamped one (PricingStampOf).
 func (p *processor) env(ctx goka.Context, job *codecs.Job, cmd *codecs.Command) Env {
-	env := Env{Pricing: PricingOf(p.cat.Pricing.LookupKey(ctx, cmd.TenantID))}
+	env := Env{Pricing: PricingOf(nil)}
 	code := ""
 	if job != nil {
 		code = deref(job.PromoCode)

@@ -29,10 +29,10 @@ var fieldOrder = map[string][]string{
 	codecs.StatusCompleted: {codecs.StatusOnSite},
 }
 
-// Env is what Apply reads besides the job: other groups' tables as the
-// processor sees them now.
+// Env is what Apply reads besides the job and the command.
 type Env struct {
-	// Pricing is the tenant's pricing (defaults when unset).
+	// Pricing is the tenant's pricing used when neither the command nor
+	// the job carries a pricing stamp (defaults when unset); a stamp wins.
 	Pricing Pricing
 	// Promo is the state of the job's promo code; nil when none or unknown.
 	Promo *codecs.Promo
@@ -119,6 +119,10 @@ func Apply(job *codecs.Job, cmd *codecs.Command, env Env) Result {
 		rej   *codecs.Rejection
 		extra []Effect
 	)
+	stamp := PricingStampOf(job, cmd)
+	if stamp != nil {
+		env.Pricing = Pricing{int64(stamp.TaxBps), int64(stamp.PlatformFeeBps)}
+	}
 	switch cmd.Kind {
 	case codecs.KindPostJob:
 		next, rej = post(job, cmd)
@@ -167,6 +171,7 @@ func Apply(job *codecs.Job, cmd *codecs.Command, env Env) Result {
 	}
 	next.Version++
 	next.UpdatedAt = cmd.AcceptedAt
+	next.Pricing = stamp
 	eff := append(effects(job, next, cmd), extra...)
 	next.Outbox = record(next.Outbox, outboxKey(cmd), eff)
 	if !internal {

@@ -29,6 +29,21 @@ func PricingOf(p *codecs.TenantPricing) Pricing {
 	return Pricing{int64(p.TaxBps), int64(p.PlatformFeeBps)}
 }
 
+// PricingStampOf returns the pricing cmd applies to job (nil when none):
+// the newer, by sequence number, of the command's stamp and the one the
+// job kept. A reprice without a stamp (written before stamps existed)
+// carries its set_pricing, taken as older than any stamp.
+func PricingStampOf(job *codecs.Job, cmd *codecs.Command) *codecs.PricingStamp {
+	s := cmd.Pricing
+	if s == nil && cmd.SetPricing != nil {
+		s = &codecs.PricingStamp{TaxBps: cmd.SetPricing.TaxBps, PlatformFeeBps: cmd.SetPricing.PlatformFeeBps, Seq: -1}
+	}
+	if job == nil || job.Pricing == nil || (s != nil && s.Seq >= job.Pricing.Seq) {
+		return s
+	}
+	return job.Pricing
+}
+
 // PromoApplies reports whether promo discounts job's quote at time at:
 // active, valid_from ≤ at < valid_to, and redemptions below the maximum
 // (a job that already redeemed it keeps it).

@@ -95,3 +95,41 @@ func TestQuotesAlwaysReconcile(t *testing.T) {
 		require.LessOrEqual(t, q.DiscountMinor, q.SubtotalMinor)
 	}
 }
+
+func TestThePricingStampIsTheNewestOfTheCommandsAndTheJobs(t *testing.T) {
+	old := &codecs.PricingStamp{TaxBps: 1000, PlatformFeeBps: 1000, Seq: 3}
+	newer := &codecs.PricingStamp{TaxBps: 2000, PlatformFeeBps: 500, Seq: 8}
+	kept := &codecs.Job{Pricing: newer}
+	legacy := &codecs.Command{SetPricing: &codecs.SetPricing{TaxBps: 7}}
+	cases := []struct {
+		name string
+		job  *codecs.Job
+		cmd  *codecs.Command
+		want *codecs.PricingStamp
+	}{
+		{"no stamp anywhere: defaults", nil, &codecs.Command{}, nil},
+		{"the command's stamp", nil, &codecs.Command{Pricing: old}, old},
+		{"the job's stamp when the command has none", kept, &codecs.Command{}, newer},
+		{"an older stamp loses", kept, &codecs.Command{Pricing: old}, newer},
+		{"a newer stamp wins", &codecs.Job{Pricing: old}, &codecs.Command{Pricing: newer}, newer},
+		{"an unstamped reprice applies to a job without a stamp", &codecs.Job{}, legacy, &codecs.PricingStamp{TaxBps: 7, Seq: -1}},
+		{"an unstamped reprice loses to any stamp", kept, legacy, newer},
+	}
+	for _, c := range cases {
+		assert.Equal(t, c.want, PricingStampOf(c.job, c.cmd), c.name)
+	}
+}
+
+func TestABidIsPricedWithTheStampedPricingAndTheJobKeepsIt(t *testing.T) {
+	stamp := &codecs.PricingStamp{TaxBps: 2000, PlatformFeeBps: 1000, Seq: 2}
+	bid := bidCmd(2, "b1", 10000)
+	bid.Pricing = stamp
+	r := Apply(Apply(nil, postCmd(1), Env{}).Job, bid, Env{Pricing: Pricing{0, 0}, Tradesperson: plumber})
+	require.Nil(t, r.Rejection)
+	assert.Equal(t, int64(2000), r.Job.Bids[0].Quote.TaxMinor, "the stamp, not the env's pricing")
+	assert.Equal(t, stamp, r.Job.Pricing)
+	// A later reprice from the promos group carries no pricing: the job's is used.
+	later := Apply(r.Job, &codecs.Command{Kind: codecs.KindReprice, Source: codecs.SourceInternal, CommandID: "x/reprice",
+		TenantID: "acme", JobID: "j1", AcceptedAt: t0.Add(time.Hour)}, Env{})
+	assert.Equal(t, r.Job, later.Job, "nothing moves: the quote keeps the job's pricing")
+}

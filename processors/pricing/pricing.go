@@ -36,8 +36,17 @@ func (p *processor) handle(ctx goka.Context, cmd *codecs.Command) {
 	for _, job := range reprice {
 		p.cat.JobCommands.Emit(ctx, cmd.TenantID+"/"+job, &codecs.Command{CommandID: cmd.CommandID + "/reprice",
 			TenantID: cmd.TenantID, JobID: job, Kind: codecs.KindReprice, AcceptedAt: cmd.AcceptedAt,
-			Source: codecs.SourceInternal, SetPricing: cmd.SetPricing})
+			Source: codecs.SourceInternal, SetPricing: cmd.SetPricing, Pricing: Stamp(cmd)})
 	}
+}
+
+// Stamp is the pricing a reprice caused by the set_pricing cmd carries,
+// ordered by its sequence number like the stamps of the ingest group.
+func Stamp(cmd *codecs.Command) *codecs.PricingStamp {
+	if cmd.SetPricing == nil {
+		return nil
+	}
+	return &codecs.PricingStamp{TaxBps: cmd.SetPricing.TaxBps, PlatformFeeBps: cmd.SetPricing.PlatformFeeBps, Seq: cmd.Seq}
 }
 
 // Apply returns the tenant's new pricing state (nil: unchanged) and the jobs

@@ -29,3 +29,9 @@ func TestSetPricingRepricesTrackedJobsOnce(t *testing.T) {
 	untracked, _ := Apply(*after, &codecs.Command{Kind: codecs.KindUntrackOpenJob, JobID: "j1"})
 	assert.Empty(t, untracked.OpenJobs)
 }
+
+func TestARepriceIsStampedWithTheSetPricingAndItsSequence(t *testing.T) {
+	set := &codecs.Command{Kind: codecs.KindSetPricing, Seq: 4, SetPricing: &codecs.SetPricing{TaxBps: 2000, PlatformFeeBps: 1000}}
+	assert.Equal(t, &codecs.PricingStamp{TaxBps: 2000, PlatformFeeBps: 1000, Seq: 4}, Stamp(set))
+	assert.Nil(t, Stamp(&codecs.Command{Kind: codecs.KindSetPricing, Seq: 4}))
+}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"maps"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tradestream/tradestream/codecs"
+)
+
+// TestReplayOfTheJobsGroupPricesWithThePricingOfTheLog prices bids under
+// one pricing, re-prices an open bid under a second, accepts both jobs, and
+// then sets a third pricing (no quote is open: no view moves) that only a
+// third job's bid sees. A replay of
+// the jobs group from earliest must price every bid as it was priced the
+// first time, with the pricing stamped in the log — not the pricing table's
+// current value.
+func TestReplayOfTheJobsGroupPricesWithThePricingOfTheLog(t *testing.T) {
+	env := newTestEnv(t)
+	dir := t.TempDir()
+	in := env.start(t, "a", dir)
+	base := "/v1/tenants/acme"
+	must := func(method, path string, body any) {
+		t.Helper()
+		st, out := in.send(t, method, path, body)
+		require.Equal(t, http.StatusAccepted, st, "%s %s: %v", method, path, out)
+	}
+	must("POST", base+"/tradespeople", map[string]any{"id": "ana", "name": "Ana", "trades": []string{"plumber"},
+		"base": map[string]any{"lat": 51.5, "lon": -0.12}, "radius_km": 30})
+	must("PUT", base+"/pricing", map[string]any{"tax_bps": 2000, "platform_fee_bps": 1500})
+	waitTP(t, in, "acme", "ana")
+	must("POST", base+"/jobs", jobBody("p1", 7))
+	must("POST", base+"/jobs", jobBody("p2", 8))
+	bid(t, in, "p1")
+	bid(t, in, "p2")
+	must("POST", base+"/jobs/p1/accept", map[string]any{"bid_id": "b-p1"})
+	in.waitJob(t, "acme", "p1", func(j *codecs.Job) bool { return j.Status == codecs.StatusBooked }, "booked")
+
+	// p2's open bid is re-priced by the pricing group, then accepted.
+	must("PUT", base+"/pricing", map[string]any{"tax_bps": 500, "platform_fee_bps": 1000})
+	in.waitJob(t, "acme", "p2", func(j *codecs.Job) bool { return j.Bids[0].Quote.TaxMinor == 500 }, "re-priced")
+	must("POST", base+"/jobs/p2/accept", map[string]any{"bid_id": "b-p2"})
+	in.waitJob(t, "acme", "p2", func(j *codecs.Job) bool { return j.Status == codecs.StatusBooked }, "booked")
+
+	// Today's pricing differs from every pricing the bids saw.
+	must("PUT", base+"/pricing", map[string]any{"tax_bps": 0, "platform_fee_bps": 100})
+	must("POST", base+"/jobs", jobBody("p3", 9))
+	bid(t, in, "p3")
+	in.waitJob(t, "acme", "p3", func(j *codecs.Job) bool { return j.Bids[0].Quote.PlatformFeeMinor == 100 }, "priced today")
+
+	paths := []string{"jobs/p1", "jobs/p2", "jobs/p3"}
+	before := settledViews(t, in, base, paths)
+	assert.Contains(t, before["jobs/p1"], `"tax_minor":2000`, "p1 keeps the first pricing")
+	assert.Contains(t, before["jobs/p2"], `"tax_minor":500`, "p2 keeps the second")
+
+	require.NoError(t, in.stop())
+	code, _, stderr := runCLI(t, "replay", "--brokers", env.brokers, "--topic-prefix", env.prefix, "--group", "jobs")
+	require.Equal(t, 0, code, stderr)
+	again := env.start(t, "a", dir)
+	assertViewsRebuilt(t, again, base, before)
+}
+
+// bid submits bid "b-<job>" of 10 000 by ana on job, again while the jobs
+// group does not know ana yet (its profile lookup trails the profile).
+func bid(t *testing.T, in *instance, job string) {
+	t.Helper()
+	path := "/v1/tenants/acme/jobs/" + job + "/bids"
+	for try := 0; ; try++ {
+		st, out := in.post(t, path, map[string]any{"id": "b-" + job, "tradesperson_id": "ana", "currency": "GBP",
+			"lines": []map[string]any{{"kind": "labor", "amount_minor": 10000}}})
+		require.Equal(t, http.StatusAccepted, st, "%v", out)
+		j := in.waitJob(t, "acme", job, func(j *codecs.Job) bool { return len(j.Bids) == 1 || j.LastRejection != nil }, "bid")
+		if len(j.Bids) == 1 {
+			return
+		}
+		require.Less(t, try, 9, "the jobs group never saw ana")
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// settledViews reads the views at paths (under base) once two reads 300 ms
+// apart agree: internal records may still be changing them.
+func settledViews(t *testing.T, in *instance, base string, paths []string) map[string]string {
+	t.Helper()
+	snapshot := func() map[string]string {
+		m := map[string]string{}
+		for _, p := range paths {
+			m[p] = rawView(t, in, base+"/"+p)
+		}
+		return m
+	}
+	var views map[string]string
+	eventually(t, 30*time.Second, func() bool {
+		a := snapshot()
+		time.Sleep(300 * time.Millisecond)
+		views = snapshot()
+		return maps.Equal(a, views)
+	}, "the views settled")
+	return views
+}
+
+// assertViewsRebuilt waits for every view to be as before, then checks it
+// stays so: records sent again by the replayed groups change nothing.
+func assertViewsRebuilt(t *testing.T, in *instance, base string, before map[string]string) {
+	t.Helper()
+	for p, want := range before {
+		eventually(t, 60*time.Second, func() bool { return rawView(t, in, base+"/"+p) == want }, "%s rebuilt identically", p)
+	}
+	time.Sleep(500 * time.Millisecond)
+	for p, want := range before {
+		assert.Equal(t, want, rawView(t, in, base+"/"+p), p)
+	}
+}
