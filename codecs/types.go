@@ -86,6 +86,15 @@ type Command struct {
 	// the jobs group, and by the pricing group on reprice commands: the
 	// tenant's pricing at that point of the log (nil: defaults).
 	Pricing *PricingStamp `avro:"pricing"`
+	// PaymentJob is set by the jobs group on a payment_event it forwards
+	// to the payments group: the job as it was at that point of the jobs
+	// group's log. Nil when the job did not exist.
+	PaymentJob *PaymentJob `avro:"payment_job"`
+}
+
+// PaymentJob is what the payments group checks a payment event against.
+type PaymentJob struct {
+	Currency string `avro:"currency"`
 }
 
 // Slot is a confirmed appointment slot.

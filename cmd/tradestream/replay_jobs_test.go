@@ -12,14 +12,15 @@ import (
 	"github.com/tradestream/tradestream/codecs"
 )
 
-// TestReplayOfTheJobsGroupPricesWithThePricingOfTheLog prices bids under
-// one pricing, re-prices an open bid under a second, accepts both jobs, and
-// then sets a third pricing (no quote is open: no view moves) that only a
-// third job's bid sees. A replay of
-// the jobs group from earliest must price every bid as it was priced the
-// first time, with the pricing stamped in the log — not the pricing table's
-// current value.
-func TestReplayOfTheJobsGroupPricesWithThePricingOfTheLog(t *testing.T) {
+// TestReplayOfJobsAndPaymentsDecidesWithTheStampsOfTheLog prices bids
+// under one pricing, re-prices an open bid under a second, accepts both
+// jobs, and then sets a third pricing (no quote is open: no view moves) that
+// only a third job's bid sees. A payment on a job not posted yet is refused
+// before the job is posted. A replay of the jobs and payments groups from
+// earliest must price every bid with the pricing stamped in the log (not
+// the pricing table's current value) and refuse the early payment again
+// (the job stamped on it, not the jobs table's current state).
+func TestReplayOfJobsAndPaymentsDecidesWithTheStampsOfTheLog(t *testing.T) {
 	env := newTestEnv(t)
 	dir := t.TempDir()
 	in := env.start(t, "a", dir)
@@ -52,13 +53,24 @@ func TestReplayOfTheJobsGroupPricesWithThePricingOfTheLog(t *testing.T) {
 	bid(t, in, "p3")
 	in.waitJob(t, "acme", "p3", func(j *codecs.Job) bool { return j.Bids[0].Quote.PlatformFeeMinor == 100 }, "priced today")
 
-	paths := []string{"jobs/p1", "jobs/p2", "jobs/p3"}
+	// A payment on a job not posted yet is refused; the job comes after.
+	// A payment on p1 is taken.
+	must("POST", base+"/jobs/late/payments", map[string]any{"payment_id": "pay-early", "event": "captured",
+		"amount_minor": 5000, "currency": "GBP"})
+	must("POST", base+"/jobs", jobBody("late", 10))
+	must("POST", base+"/jobs/p1/payments", map[string]any{"payment_id": "pay-p1", "event": "authorized",
+		"amount_minor": 12000, "currency": "GBP"})
+	eventually(t, 30*time.Second, func() bool { return in.payment(t, "acme", "pay-p1") != nil }, "payment taken")
+	in.waitJob(t, "acme", "late", func(*codecs.Job) bool { return true }, "posted")
+
+	paths := []string{"jobs/p1", "jobs/p2", "jobs/p3", "jobs/late", "payments/pay-p1", "payments/pay-early"}
 	before := settledViews(t, in, base, paths)
 	assert.Contains(t, before["jobs/p1"], `"tax_minor":2000`, "p1 keeps the first pricing")
 	assert.Contains(t, before["jobs/p2"], `"tax_minor":500`, "p2 keeps the second")
+	assert.Equal(t, "404 Not Found", before["payments/pay-early"], "refused: its job did not exist yet")
 
 	require.NoError(t, in.stop())
-	code, _, stderr := runCLI(t, "replay", "--brokers", env.brokers, "--topic-prefix", env.prefix, "--group", "jobs")
+	code, _, stderr := runCLI(t, "replay", "--brokers", env.brokers, "--topic-prefix", env.prefix, "--group", "jobs,payments")
 	require.Equal(t, 0, code, stderr)
 	again := env.start(t, "a", dir)
 	assertViewsRebuilt(t, again, base, before)

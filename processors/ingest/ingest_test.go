@@ -47,3 +47,19 @@ func TestCommandUnderAnotherTenantsKeyIsADeadLetter(t *testing.T) {
 	require.True(t, ok)
 	assert.Contains(t, v.(*codecs.DeadLetter).Error, "tenant")
 }
+
+func TestAPaymentEventIsRoutedThroughItsJob(t *testing.T) {
+	pay := &codecs.Command{TenantID: "acme", JobID: "j1", PaymentID: "p1", Kind: codecs.KindPaymentEvent}
+	owner, key := Route(pay)
+	assert.Equal(t, Jobs, owner)
+	assert.Equal(t, "acme/j1", key)
+	noJob := *pay
+	noJob.JobID = ""
+	owner, key = Route(&noJob)
+	assert.Equal(t, Payments, owner, "without a job it goes straight to payments, which reject it")
+	assert.Equal(t, "acme/p1", key)
+	noPayment := *pay
+	noPayment.PaymentID = ""
+	owner, _ = Route(&noPayment)
+	assert.Equal(t, NoOwner, owner)
+}

@@ -98,7 +98,12 @@ func Route(cmd *codecs.Command) (Owner, string) {
 	case codecs.KindUpsertPromo:
 		return owned(Promos, t, cmd.PromoCode)
 	case codecs.KindPaymentEvent:
-		return owned(Payments, t, cmd.PaymentID)
+		// Through the job, which stamps it (codecs.PaymentJob) and
+		// forwards it to the payments group.
+		if o, _ := owned(Payments, t, cmd.PaymentID); o == NoOwner || cmd.JobID == "" {
+			return owned(Payments, t, cmd.PaymentID)
+		}
+		return owned(Jobs, t, cmd.JobID)
 	}
 	return NoOwner, ""
 }

@@ -10,7 +10,8 @@ import (
 
 // Define returns the jobs group graph: job commands joined with the promo
 // codes and the tradespeople by lookup. The tenant's pricing comes in the
-// log, stamped on the commands (codecs.PricingStamp).
+// log, stamped on the commands (codecs.PricingStamp). Payment events pass
+// through: stamped with the job and forwarded to the payments group.
 func Define(cat *topology.Catalog) *goka.GroupGraph {
 	p := &processor{cat: cat}
 	return topology.DefineGroup(cat, cat.Jobs,
@@ -29,6 +30,7 @@ func Define(cat *topology.Catalog) *goka.GroupGraph {
 		cat.TradespersonCommands.Output(),
 		cat.JobEvents.Output(),
 		cat.ConversationCommands.Output(),
+		cat.PaymentCommands.Output(),
 	)
 }
 
@@ -45,6 +47,11 @@ func (p *processor) handle(ctx goka.Context, cmd *codecs.Command) {
 		} else {
 			p.cat.Rejects.Emit(ctx, cmd.TenantID, rej)
 		}
+		return
+	}
+	if cmd.Kind == codecs.KindPaymentEvent {
+		// Payments do not change the job: stamped with it and forwarded.
+		p.cat.PaymentCommands.Emit(ctx, cmd.TenantID+"/"+cmd.PaymentID, StampPayment(cur, cmd))
 		return
 	}
 	res := Apply(cur, cmd, p.env(ctx, cur, cmd))

@@ -16,3 +16,17 @@ func GateMessage(job *codecs.Job, cmd *codecs.Command) (relay bool, rej *codecs.
 	}
 	return true, nil
 }
+
+// StampPayment returns the payment event cmd as the jobs group forwards it
+// to the payments group: stamped with what payments checks of the job
+// (codecs.PaymentJob), or with nothing when the job did not exist at the
+// event's place in the tenant's order. Like GateMessage, the answer
+// depends only on the job's post, so a redelivery is stamped the same.
+func StampPayment(job *codecs.Job, cmd *codecs.Command) *codecs.Command {
+	out := *cmd
+	out.Pricing, out.PaymentJob = nil, nil
+	if job != nil && cmd.Seq > job.PostedSeq {
+		out.PaymentJob = &codecs.PaymentJob{Currency: job.Currency}
+	}
+	return &out
+}

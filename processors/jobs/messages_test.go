@@ -8,6 +8,7 @@ import (
 
 	"github.com/tradestream/tradestream/codecs"
 	"github.com/tradestream/tradestream/topology"
+	"github.com/tradestream/tradestream/topology/topologytest"
 )
 
 func messageCmd(seq int64, job string) *codecs.Command {
@@ -74,4 +75,49 @@ func TestMessagesAreRelayedInOrderWithoutChangingTheJob(t *testing.T) {
 	r := v.(*codecs.Rejection)
 	assert.Equal(t, CodeNotFound, r.Code)
 	assert.Equal(t, codecs.KindPostMessage, r.Kind)
+}
+
+func TestStampPayment(t *testing.T) {
+	posted := &codecs.Job{ID: "j1", PostedSeq: 10, Currency: "EUR"}
+	pay := func(seq int64) *codecs.Command {
+		return &codecs.Command{CommandID: "c-pay", TenantID: "acme", JobID: "j1", PaymentID: "p1", Kind: codecs.KindPaymentEvent,
+			Seq: seq, Pricing: &codecs.PricingStamp{TaxBps: 1}, PaymentEvent: &codecs.PaymentEvent{PaymentID: "p1"}}
+	}
+	cases := []struct {
+		name string
+		job  *codecs.Job
+		seq  int64
+		want *codecs.PaymentJob
+	}{
+		{"on a posted job", posted, 11, &codecs.PaymentJob{Currency: "EUR"}},
+		{"on an unknown job", nil, 11, nil},
+		{"sent before the job was posted (a redelivery)", posted, 9, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := pay(tc.seq)
+			out := StampPayment(tc.job, cmd)
+			assert.Equal(t, tc.want, out.PaymentJob)
+			assert.Nil(t, out.Pricing, "payments need no pricing")
+			assert.NotNil(t, cmd.Pricing, "the command itself is not changed")
+			out.PaymentJob, out.Pricing = nil, cmd.Pricing
+			assert.Equal(t, cmd, out, "everything else is forwarded as it came")
+		})
+	}
+}
+
+func TestAPaymentEventIsForwardedStampedAndLeavesTheJob(t *testing.T) {
+	cat := topologytest.Catalog(t)
+	tt := topologytest.Run(t, Define(cat))
+	payments := tt.NewQueueTracker(string(topology.PaymentCommandsTopic))
+	post := postCmd(1)
+	tt.Consume(string(topology.JobCommandsTopic), "acme/j1", post)
+	before := tt.TableValue(cat.Jobs.Topic, "acme/j1")
+	tt.Consume(string(topology.JobCommandsTopic), "acme/j1", &codecs.Command{CommandID: "c-pay", TenantID: "acme", JobID: "j1",
+		PaymentID: "p1", Kind: codecs.KindPaymentEvent, Seq: 2, PaymentEvent: &codecs.PaymentEvent{PaymentID: "p1"}})
+	k, v, ok := payments.Next()
+	require.True(t, ok)
+	assert.Equal(t, "acme/p1", k)
+	assert.Equal(t, &codecs.PaymentJob{Currency: post.PostJob.Currency}, v.(*codecs.Command).PaymentJob)
+	assert.Equal(t, before, tt.TableValue(cat.Jobs.Topic, "acme/j1"), "the job is unchanged")
 }

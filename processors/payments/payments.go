@@ -18,13 +18,14 @@ import (
 	"github.com/tradestream/tradestream/topology"
 )
 
-// Define returns the payments group graph: payment events joined with the
-// jobs table by lookup (the job must exist and match the currency).
+// Define returns the payments group graph. Payment events come through the
+// jobs group, stamped with their job (codecs.PaymentJob): the job must
+// exist and match the currency. No other group's table is read, so a replay
+// decides every event as before.
 func Define(cat *topology.Catalog) *goka.GroupGraph {
 	p := &processor{cat: cat}
 	return topology.DefineGroup(cat, cat.Payments,
 		cat.PaymentCommands.Input(p.handle),
-		cat.Jobs.Lookup(),
 		cat.PaymentsLedger.Output(),
 		cat.Rejects.Output(),
 		cat.JobCommands.Output(),
@@ -34,7 +35,7 @@ func Define(cat *topology.Catalog) *goka.GroupGraph {
 type processor struct{ cat *topology.Catalog }
 
 func (p *processor) handle(ctx goka.Context, cmd *codecs.Command) {
-	job := p.cat.Jobs.LookupKey(ctx, cmd.TenantID+"/"+cmd.JobID)
+	job := JobOf(cmd)
 	next, reason := Apply(p.cat.Payments.Get(ctx), job, cmd)
 	if reason != "" {
 		rej := &codecs.Rejection{CommandID: cmd.CommandID, TenantID: cmd.TenantID, JobID: cmd.JobID, Kind: cmd.Kind,
@@ -59,6 +60,15 @@ func (p *processor) handle(ctx goka.Context, cmd *codecs.Command) {
 		return
 	}
 	p.cat.Payments.Set(ctx, next)
+}
+
+// JobOf returns the job a payment event was stamped with by the jobs group
+// (only the fields Apply checks), or nil when the job did not exist.
+func JobOf(cmd *codecs.Command) *codecs.Job {
+	if cmd.PaymentJob == nil {
+		return nil
+	}
+	return &codecs.Job{ID: cmd.JobID, TenantID: cmd.TenantID, Currency: cmd.PaymentJob.Currency}
 }
 
 // allowed lists, per state, the events that may follow it.

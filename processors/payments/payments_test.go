@@ -65,16 +65,15 @@ func TestBadPaymentsAreRejected(t *testing.T) {
 func TestSettlingAppendsToTheLedgerThenDeletesTheKey(t *testing.T) {
 	cat := topologytest.Catalog(t)
 	tt := topologytest.Run(t, Define(cat))
-	tt.SetTableValue(cat.Jobs.Topic, "acme/j1", job)
 	ledger := tt.NewQueueTracker(string(topology.PaymentsLedgerTopic))
 	for i, ev := range []string{codecs.PaymentAuthorized, codecs.PaymentCaptured} {
-		tt.Consume(string(topology.PaymentCommandsTopic), "acme/p1", event(int64(i+1), ev, 5000))
+		tt.Consume(string(topology.PaymentCommandsTopic), "acme/p1", stamped(event(int64(i+1), ev, 5000)))
 	}
 	p, ok := tt.TableValue(cat.Payments.Topic, "acme/p1").(*codecs.Payment)
 	require.True(t, ok)
 	assert.Equal(t, codecs.PaymentCaptured, p.State)
 
-	tt.Consume(string(topology.PaymentCommandsTopic), "acme/p1", event(3, codecs.PaymentSettled, 5000))
+	tt.Consume(string(topology.PaymentCommandsTopic), "acme/p1", stamped(event(3, codecs.PaymentSettled, 5000)))
 	assert.Nil(t, tt.TableValue(cat.Payments.Topic, "acme/p1"), "settled payments are deleted")
 	var events []string
 	for {
@@ -85,4 +84,29 @@ func TestSettlingAppendsToTheLedgerThenDeletesTheKey(t *testing.T) {
 		events = append(events, v.(*codecs.LedgerEntry).Event)
 	}
 	assert.Equal(t, []string{codecs.PaymentAuthorized, codecs.PaymentCaptured, codecs.PaymentSettled}, events)
+}
+
+// stamped is cmd as the jobs group forwards it for the job j1 in EUR.
+func stamped(cmd *codecs.Command) *codecs.Command {
+	cmd.PaymentJob = &codecs.PaymentJob{Currency: "EUR"}
+	return cmd
+}
+
+func TestTheJobIsTheOneStampedOnTheEvent(t *testing.T) {
+	assert.Nil(t, JobOf(event(1, codecs.PaymentAuthorized, 10)), "no stamp: the job did not exist")
+	assert.Equal(t, job, JobOf(stamped(event(1, codecs.PaymentAuthorized, 10))))
+}
+
+func TestAnEventForAJobThatDidNotExistIsRejectedAndNotAppended(t *testing.T) {
+	cat := topologytest.Catalog(t)
+	tt := topologytest.Run(t, Define(cat))
+	ledger := tt.NewQueueTracker(string(topology.PaymentsLedgerTopic))
+	rejects := tt.NewQueueTracker(string(topology.RejectsTopic))
+	tt.Consume(string(topology.PaymentCommandsTopic), "acme/p1", event(1, codecs.PaymentAuthorized, 10))
+	_, _, ok := ledger.Next()
+	assert.False(t, ok)
+	_, v, ok := rejects.Next()
+	require.True(t, ok)
+	assert.Contains(t, v.(*codecs.Rejection).Reason, "job j1 does not exist")
+	assert.Nil(t, tt.TableValue(cat.Payments.Topic, "acme/p1"))
 }
