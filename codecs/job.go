@@ -66,6 +66,12 @@ type Job struct {
 	// commands (Command.Pricing): what it prices with when a command
 	// carries none. Nil: defaults.
 	Pricing *PricingStamp `avro:"pricing" json:"-"`
+	// PromoChecked is set once the post came back through the promos group
+	// (a job with a promo code); PromoState is then the newest state of
+	// the code the job was sent (Command.PromoChecked, reprices), nil when
+	// the code does not exist. The job prices with it: no lookup.
+	PromoChecked bool   `avro:"promo_checked" json:"-"`
+	PromoState   *Promo `avro:"promo_state" json:"-"`
 
 	// Scheduling state (processors/jobs schedule.go).
 	//

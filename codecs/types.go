@@ -86,6 +86,11 @@ type Command struct {
 	// the jobs group, and by the pricing group on reprice commands: the
 	// tenant's pricing at that point of the log (nil: defaults).
 	Pricing *PricingStamp `avro:"pricing"`
+	// PromoChecked is set by the promos group on a client command of a job
+	// with a promo code that it passes on to the job (the job sends them
+	// through it, in order): Promo is then the code's state at that point
+	// of the promos group's log, nil when no such code exists.
+	PromoChecked bool `avro:"promo_checked"`
 	// PaymentJob is set by the jobs group on a payment_event it forwards
 	// to the payments group: the job as it was at that point of the jobs
 	// group's log. Nil when the job did not exist.

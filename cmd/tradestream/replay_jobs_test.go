@@ -15,11 +15,12 @@ import (
 // TestReplayOfJobsAndPaymentsDecidesWithTheStampsOfTheLog prices bids
 // under one pricing, re-prices an open bid under a second, accepts both
 // jobs, and then sets a third pricing (no quote is open: no view moves) that
-// only a third job's bid sees. A payment on a job not posted yet is refused
-// before the job is posted. A replay of the jobs and payments groups from
-// earliest must price every bid with the pricing stamped in the log (not
-// the pricing table's current value) and refuse the early payment again
-// (the job stamped on it, not the jobs table's current state).
+// only a third job's bid sees. A promo job is discounted and accepted, and
+// its code switched off after; another job names a code created only after.
+// A payment on a job not posted yet is refused before the job is posted. A
+// replay of the jobs and payments groups from earliest must decide as the
+// first time, with the pricing, promo state and job stamped in the log —
+// not the current pricing, promos and jobs tables.
 func TestReplayOfJobsAndPaymentsDecidesWithTheStampsOfTheLog(t *testing.T) {
 	env := newTestEnv(t)
 	dir := t.TempDir()
@@ -53,6 +54,32 @@ func TestReplayOfJobsAndPaymentsDecidesWithTheStampsOfTheLog(t *testing.T) {
 	bid(t, in, "p3")
 	in.waitJob(t, "acme", "p3", func(j *codecs.Job) bool { return j.Bids[0].Quote.PlatformFeeMinor == 100 }, "priced today")
 
+	// A promo job's bid is discounted and accepted; a job names a code that
+	// does not exist yet. Then the first code is switched off and the
+	// second created: today's promo table differs from what the jobs saw.
+	must("POST", base+"/promos", map[string]any{"code": "SPRING", "percent_off": 10, "max_redemptions": 5,
+		"valid_from": time.Now().Add(-time.Hour).UTC(), "valid_to": time.Now().Add(time.Hour).UTC()})
+	spring := jobBody("spring", 11)
+	spring["promo_code"] = "SPRING"
+	must("POST", base+"/jobs", spring)
+	bid(t, in, "spring")
+	in.waitJob(t, "acme", "spring", func(j *codecs.Job) bool { return j.Bids[0].Quote.PromoApplied }, "discounted")
+	must("POST", base+"/jobs/spring/accept", map[string]any{"bid_id": "b-spring"})
+	in.waitJob(t, "acme", "spring", func(j *codecs.Job) bool { return j.Status == codecs.StatusBooked }, "booked")
+	ghost := jobBody("ghost", 12)
+	ghost["promo_code"] = "LATER"
+	must("POST", base+"/jobs", ghost)
+	in.waitJob(t, "acme", "ghost", func(j *codecs.Job) bool { return j.LastRejection != nil }, "told the code does not exist")
+	must("POST", base+"/promos", map[string]any{"code": "SPRING", "percent_off": 10, "max_redemptions": 5, "active": false,
+		"valid_from": time.Now().Add(-time.Hour).UTC(), "valid_to": time.Now().Add(time.Hour).UTC()})
+	must("POST", base+"/promos", map[string]any{"code": "LATER", "percent_off": 50,
+		"valid_from": time.Now().Add(-time.Hour).UTC(), "valid_to": time.Now().Add(time.Hour).UTC()})
+	eventually(t, 30*time.Second, func() bool {
+		p := view[codecs.Promo](t, in, "acme", "promos/LATER")
+		s := view[codecs.Promo](t, in, "acme", "promos/SPRING")
+		return p != nil && s != nil && !s.Active
+	}, "the promos changed")
+
 	// A payment on a job not posted yet is refused; the job comes after.
 	// A payment on p1 is taken.
 	must("POST", base+"/jobs/late/payments", map[string]any{"payment_id": "pay-early", "event": "captured",
@@ -63,11 +90,13 @@ func TestReplayOfJobsAndPaymentsDecidesWithTheStampsOfTheLog(t *testing.T) {
 	eventually(t, 30*time.Second, func() bool { return in.payment(t, "acme", "pay-p1") != nil }, "payment taken")
 	in.waitJob(t, "acme", "late", func(*codecs.Job) bool { return true }, "posted")
 
-	paths := []string{"jobs/p1", "jobs/p2", "jobs/p3", "jobs/late", "payments/pay-p1", "payments/pay-early"}
+	paths := []string{"jobs/p1", "jobs/p2", "jobs/p3", "jobs/spring", "jobs/ghost", "jobs/late", "payments/pay-p1", "payments/pay-early"}
 	before := settledViews(t, in, base, paths)
 	assert.Contains(t, before["jobs/p1"], `"tax_minor":2000`, "p1 keeps the first pricing")
 	assert.Contains(t, before["jobs/p2"], `"tax_minor":500`, "p2 keeps the second")
 	assert.Equal(t, "404 Not Found", before["payments/pay-early"], "refused: its job did not exist yet")
+	assert.Contains(t, before["jobs/spring"], `"promo_applied":true`)
+	assert.Contains(t, before["jobs/ghost"], "promo LATER does not exist")
 
 	require.NoError(t, in.stop())
 	code, _, stderr := runCLI(t, "replay", "--brokers", env.brokers, "--topic-prefix", env.prefix, "--group", "jobs,payments")

@@ -100,9 +100,6 @@ func acceptBid(j *codecs.Job, cmd *codecs.Command, env Env) (*codecs.Job, *codec
 // PricingStampOf) or promo the command carries; it changes nothing when no
 // quote moves.
 func reprice(j *codecs.Job, cmd *codecs.Command, env Env) *codecs.Job {
-	if cmd.Promo != nil && j.PromoCode != nil && cmd.Promo.Code == *j.PromoCode {
-		env.Promo = cmd.Promo
-	}
 	changed := false
 	for k := range j.Bids {
 		b := &j.Bids[k]

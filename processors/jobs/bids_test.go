@@ -155,9 +155,17 @@ func TestAnUnusablePromoIsExplainedInTheJobView(t *testing.T) {
 			r := Apply(nil, c, Env{Promo: tc.promo})
 			require.NotNil(t, r.Job, "the job is posted anyway")
 			assert.Nil(t, r.Rejection)
-			require.NotNil(t, r.Job.LastRejection)
-			assert.Equal(t, CodePromoNotApplicable, r.Job.LastRejection.Code)
-			assert.Contains(t, r.Job.LastRejection.Reason, tc.want)
+			assert.Nil(t, r.Job.LastRejection, "the promo is checked when the post comes back through the promos group")
+			assert.Contains(t, r.Effects, Effect{Kind: codecs.KindPostJob, To: ToPromo})
+			checked := *c
+			checked.PromoChecked, checked.Promo = true, tc.promo
+			back := Apply(r.Job, &checked, Env{})
+			require.NotNil(t, back.Job.LastRejection)
+			assert.Equal(t, CodePromoNotApplicable, back.Job.LastRejection.Code)
+			assert.Contains(t, back.Job.LastRejection.Reason, tc.want)
+			assert.Equal(t, c.CommandID, back.Job.LastRejection.CommandID, "as the post would have said it")
+			assert.Equal(t, r.Job.Version, back.Job.Version, "the check completes the post")
+			assert.Same(t, back.Job, Apply(back.Job, &checked, Env{}).Job, "a repeat changes nothing")
 		})
 	}
 	env := Env{Tradesperson: plumber, Promo: expired}

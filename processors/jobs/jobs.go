@@ -8,15 +8,16 @@ import (
 	"github.com/tradestream/tradestream/topology"
 )
 
-// Define returns the jobs group graph: job commands joined with the promo
-// codes and the tradespeople by lookup. The tenant's pricing comes in the
-// log, stamped on the commands (codecs.PricingStamp). Payment events pass
-// through: stamped with the job and forwarded to the payments group.
+// Define returns the jobs group graph: job commands joined with the
+// tradespeople by lookup. The tenant's pricing comes in the log, stamped on
+// the commands (codecs.PricingStamp), and so does a promo code's state: the
+// commands of a job with a code pass through the promos group (promo.go).
+// Payment events pass through: stamped with the job and forwarded to the
+// payments group.
 func Define(cat *topology.Catalog) *goka.GroupGraph {
 	p := &processor{cat: cat}
 	return topology.DefineGroup(cat, cat.Jobs,
 		cat.JobCommands.Input(p.handle),
-		cat.Promos.Lookup(),
 		cat.Tradespeople.Lookup(),
 		cat.Rejects.Output(),
 		cat.PricingCommands.Output(),
@@ -54,6 +55,10 @@ func (p *processor) handle(ctx goka.Context, cmd *codecs.Command) {
 		p.cat.PaymentCommands.Emit(ctx, cmd.TenantID+"/"+cmd.PaymentID, StampPayment(cur, cmd))
 		return
 	}
+	if Bounces(cur, cmd) {
+		p.cat.PromoCommands.Emit(ctx, cmd.TenantID+"/"+*cur.PromoCode, cmd)
+		return
+	}
 	res := Apply(cur, cmd, p.env(ctx, cur, cmd))
 	if res.Job != nil && res.Job != cur {
 		p.cat.Jobs.Set(ctx, res.Job)
@@ -82,6 +87,11 @@ func (p *processor) send(ctx goka.Context, cmd *codecs.Command, job *codecs.Job,
 	}
 	if e.To >= ToCalendar {
 		p.sendSchedule(ctx, ScheduleMessages(cmd, job, e))
+		return
+	}
+	if e.To == ToPromo && e.Kind == codecs.KindPostJob {
+		// The post goes through the promos group and comes back stamped.
+		p.cat.PromoCommands.Emit(ctx, cmd.TenantID+"/"+deref(job.PromoCode), cmd)
 		return
 	}
 	if e.To == ToMatching {
@@ -123,15 +133,6 @@ func (p *processor) sendSchedule(ctx goka.Context, msgs []Message) {
 // is the defaults: Apply takes the stamped one (PricingStampOf).
 func (p *processor) env(ctx goka.Context, job *codecs.Job, cmd *codecs.Command) Env {
 	env := Env{Pricing: PricingOf(nil)}
-	code := ""
-	if job != nil {
-		code = deref(job.PromoCode)
-	} else if cmd.PostJob != nil {
-		code = cmd.PostJob.PromoCode
-	}
-	if code != "" {
-		env.Promo = p.cat.Promos.LookupKey(ctx, cmd.TenantID+"/"+code)
-	}
 	if cmd.SubmitBid != nil {
 		env.Tradesperson = p.cat.Tradespeople.LookupKey(ctx, cmd.TenantID+"/"+cmd.SubmitBid.TradespersonID)
 	}

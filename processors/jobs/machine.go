@@ -34,7 +34,8 @@ type Env struct {
 	// Pricing is the tenant's pricing used when neither the command nor
 	// the job carries a pricing stamp (defaults when unset); a stamp wins.
 	Pricing Pricing
-	// Promo is the state of the job's promo code; nil when none or unknown.
+	// Promo is the state of the job's promo code used when neither the
+	// command nor the job carries one (promo.go); nil when none or unknown.
 	Promo *codecs.Promo
 	// Tradesperson is the bidder of a submit_bid; nil when unknown.
 	Tradesperson *codecs.Tradesperson
@@ -96,6 +97,9 @@ type Result struct {
 // a CDC command whose mark the job has applied (processors/internal/cdcmark).
 func Apply(job *codecs.Job, cmd *codecs.Command, env Env) Result {
 	internal := cmd.Source == codecs.SourceInternal
+	if job != nil && cmd.Kind == codecs.KindPostJob && cmd.PromoChecked {
+		return postChecked(job, cmd)
+	}
 	if job != nil && (!internal && cmd.Seq <= job.Seq || internal && sent(job.Outbox, outboxKey(cmd)) && !unwantedSlot(job, cmd)) {
 		// A redelivery: already applied. Its effects are sent again (their
 		// receivers are idempotent) in case a crash kept the state but lost
@@ -123,12 +127,10 @@ func Apply(job *codecs.Job, cmd *codecs.Command, env Env) Result {
 	if stamp != nil {
 		env.Pricing = Pricing{int64(stamp.TaxBps), int64(stamp.PlatformFeeBps)}
 	}
+	keepPromo := promoEnv(job, cmd, &env)
 	switch cmd.Kind {
 	case codecs.KindPostJob:
-		next, rej = post(job, cmd)
-		if next != nil {
-			notePromo(next, cmd, env)
-		}
+		next, rej = post(job, cmd) // its promo is noted when it comes back (postChecked)
 	case codecs.KindCancelJob:
 		next, rej = cancel(clone(job), cmd)
 	case codecs.KindRescheduleJob:
@@ -172,6 +174,9 @@ func Apply(job *codecs.Job, cmd *codecs.Command, env Env) Result {
 	next.Version++
 	next.UpdatedAt = cmd.AcceptedAt
 	next.Pricing = stamp
+	if keepPromo && next.PromoCode != nil {
+		next.PromoState = env.Promo
+	}
 	eff := append(effects(job, next, cmd), extra...)
 	next.Outbox = record(next.Outbox, outboxKey(cmd), eff)
 	if !internal {
@@ -208,6 +213,9 @@ func effects(before, after *codecs.Job, cmd *codecs.Command) []Effect {
 	}
 	if before == nil && cmd.Kind == codecs.KindPostJob {
 		out = append(out, Effect{Kind: codecs.MatchJob, To: ToMatching})
+		if hasPromo {
+			out = append(out, Effect{Kind: codecs.KindPostJob, To: ToPromo}) // promo.go
+		}
 	}
 	if before != nil && before.Status == codecs.StatusPosted && after.Status != codecs.StatusPosted &&
 		len(before.OfferedTo) == 0 && before.Mode != "auto" {

@@ -133,3 +133,58 @@ func TestABidIsPricedWithTheStampedPricingAndTheJobKeepsIt(t *testing.T) {
 		TenantID: "acme", JobID: "j1", AcceptedAt: t0.Add(time.Hour)}, Env{})
 	assert.Equal(t, r.Job, later.Job, "nothing moves: the quote keeps the job's pricing")
 }
+
+func TestTheCommandsOfAPromoJobGoThroughThePromosGroup(t *testing.T) {
+	promoJob := postWithPromo()
+	plain := Apply(nil, postCmd(1), Env{}).Job
+	chat := messageCmd(5, "j1")
+	pay := &codecs.Command{Kind: codecs.KindPaymentEvent, Seq: 5}
+	checked := bidCmd(5, "b1", 100)
+	checked.PromoChecked = true
+	cases := []struct {
+		name string
+		job  *codecs.Job
+		cmd  *codecs.Command
+		want bool
+	}{
+		{"a bid on a promo job", promoJob, bidCmd(5, "b1", 100), true},
+		{"a bid on a job without promo", plain, bidCmd(5, "b1", 100), false},
+		{"a post (no job yet)", nil, postCmd(1), false},
+		{"the bid coming back", promoJob, checked, false},
+		{"a redelivery", promoJob, bidCmd(1, "b1", 100), false},
+		{"an internal command", promoJob, &codecs.Command{Kind: codecs.KindReprice, Source: codecs.SourceInternal}, false},
+		{"a chat message", promoJob, chat, false},
+		{"a payment", promoJob, pay, false},
+	}
+	for _, c := range cases {
+		assert.Equal(t, c.want, Bounces(c.job, c.cmd), c.name)
+	}
+}
+
+func TestAPromoJobPricesWithTheStampedPromoAndKeepsIt(t *testing.T) {
+	post := postCmd(1)
+	post.PostJob.PromoCode = "TEN"
+	j := Apply(nil, post, Env{}).Job
+	post.PromoChecked, post.Promo = true, tenPercent()
+	j = Apply(j, post, Env{}).Job
+	require.Nil(t, j.LastRejection)
+	assert.Equal(t, tenPercent(), j.PromoState)
+	bid := bidCmd(2, "b1", 10000)
+	bid.PromoChecked, bid.Promo = true, tenPercent()
+	r := Apply(j, bid, Env{Tradesperson: plumber})
+	assert.Equal(t, int64(1000), r.Job.Bids[0].Quote.DiscountMinor, "the stamped promo applies")
+	exhausted := tenPercent()
+	exhausted.Redeemed = []string{"other"}
+	accept := acceptCmd(3, "b1")
+	accept.PromoChecked, accept.Promo = true, exhausted
+	a := Apply(r.Job, accept, Env{Promo: tenPercent()})
+	assert.False(t, a.Job.Quote.PromoApplied, "the stamp, not the env: the code was exhausted")
+	assert.Equal(t, exhausted, a.Job.PromoState)
+	assert.NotContains(t, a.Effects, Effect{Kind: codecs.KindRedeemPromo, To: ToPromo})
+	// A pricing reprice carries no promo: the job's is used.
+	open := Apply(j, bid, Env{Tradesperson: plumber}).Job
+	rp := Apply(open, &codecs.Command{Kind: codecs.KindReprice, Source: codecs.SourceInternal, CommandID: "p/reprice",
+		Pricing: &codecs.PricingStamp{TaxBps: 1000, Seq: 9}, AcceptedAt: t0}, Env{})
+	assert.Equal(t, int64(1000), rp.Job.Bids[0].Quote.DiscountMinor)
+	assert.Equal(t, int64(900), rp.Job.Bids[0].Quote.TaxMinor)
+}

@@ -3,6 +3,10 @@
 // max_redemptions holds exactly even when jobs accept at the same moment, and
 // a job redeems a code at most once however often the request is delivered.
 // Like pricing, it re-prices the open quotes using a code when it changes.
+//
+// The client commands of a job with a code pass through the group on their
+// way to the job, stamped with the code's state (Stamp): the job prices with
+// the state of the log, so a replay of the jobs group prices as before.
 package promos
 
 import (
@@ -38,6 +42,10 @@ type Outcome struct {
 }
 
 func (p *processor) handle(ctx goka.Context, cmd *codecs.Command) {
+	if PassesThrough(cmd) {
+		p.cat.JobCommands.Emit(ctx, cmd.TenantID+"/"+cmd.JobID, Stamp(p.cat.Promos.Get(ctx), cmd))
+		return
+	}
 	out := Apply(p.cat.Promos.Get(ctx), cmd)
 	if out.Promo != nil {
 		p.cat.Promos.Set(ctx, out.Promo)
@@ -58,6 +66,31 @@ func (p *processor) handle(ctx goka.Context, cmd *codecs.Command) {
 	if out.Refused {
 		p.cat.JobCommands.Emit(ctx, cmd.TenantID+"/"+cmd.JobID, internal(cmd.JobID, codecs.KindPromoRefused))
 	}
+}
+
+// PassesThrough reports whether cmd is a job's command sent through the
+// group on its way to the job (the jobs group's promo.go): any kind but
+// the group's own.
+func PassesThrough(cmd *codecs.Command) bool {
+	switch cmd.Kind {
+	case codecs.KindUpsertPromo, codecs.KindRedeemPromo, codecs.KindTrackOpenJob, codecs.KindUntrackOpenJob:
+		return false
+	}
+	return cmd.JobID != ""
+}
+
+// Stamp returns cmd as it goes on to its job: stamped with the code's state
+// cur (nil: no such code) as of this point of the group's log, without the
+// open jobs, which the job does not need.
+func Stamp(cur *codecs.Promo, cmd *codecs.Command) *codecs.Command {
+	out := *cmd
+	out.PromoChecked, out.Promo = true, nil
+	if cur != nil {
+		snap := *cur
+		snap.OpenJobs = nil
+		out.Promo = &snap
+	}
+	return &out
 }
 
 // Apply applies a promo command to the code's state (nil when unknown).

@@ -72,3 +72,42 @@ func TestAChangedPromoRepricesTheOpenQuotesUsingIt(t *testing.T) {
 	}
 	assert.Equal(t, []string{"acme/j0", "acme/j2"}, keys)
 }
+
+func TestAJobsCommandPassesThroughStampedWithTheCodesState(t *testing.T) {
+	cat := topologytest.Catalog(t)
+	tt := topologytest.Run(t, Define(cat))
+	toJobs := tt.NewQueueTracker(string(topology.JobCommandsTopic))
+	bid := &codecs.Command{CommandID: "c-bid", TenantID: "acme", JobID: "j1", Kind: codecs.KindSubmitBid, Seq: 7,
+		SubmitBid: &codecs.SubmitBid{BidID: "b1", Lines: []codecs.QuoteLine{}}}
+	tt.Consume(string(topology.PromoCommandsTopic), "acme/SPRING", bid)
+	tt.Consume(string(topology.PromoCommandsTopic), "acme/SPRING", upsert(8, 2))
+	tt.Consume(string(topology.PromoCommandsTopic), "acme/SPRING", internal(codecs.KindTrackOpenJob, "j1"))
+	tt.Consume(string(topology.PromoCommandsTopic), "acme/SPRING", bid)
+
+	k, v, ok := toJobs.Next()
+	require.True(t, ok)
+	assert.Equal(t, "acme/j1", k)
+	before := v.(*codecs.Command)
+	assert.True(t, before.PromoChecked)
+	assert.Nil(t, before.Promo, "the code did not exist yet")
+	assert.Equal(t, bid.SubmitBid, before.SubmitBid)
+	assert.Equal(t, int64(7), before.Seq)
+	_, v, ok = toJobs.Next()
+	require.True(t, ok)
+	after := v.(*codecs.Command)
+	require.NotNil(t, after.Promo)
+	assert.True(t, after.Promo.Active)
+	assert.Empty(t, after.Promo.OpenJobs, "the stamp leaves the open jobs out")
+	assert.Equal(t, []string{"j1"}, tt.TableValue(cat.Promos.Topic, "acme/SPRING").(*codecs.Promo).OpenJobs,
+		"and the table keeps them")
+	assert.False(t, bid.PromoChecked, "the consumed command is not changed")
+}
+
+func TestOnlyJobCommandsPassThrough(t *testing.T) {
+	assert.False(t, PassesThrough(upsert(1, 1)))
+	for _, k := range []string{codecs.KindRedeemPromo, codecs.KindTrackOpenJob, codecs.KindUntrackOpenJob} {
+		assert.False(t, PassesThrough(internal(k, "j1")), k)
+	}
+	assert.True(t, PassesThrough(&codecs.Command{Kind: codecs.KindAcceptBid, JobID: "j1"}))
+	assert.False(t, PassesThrough(&codecs.Command{Kind: codecs.KindAcceptBid}), "no job to go to")
+}
