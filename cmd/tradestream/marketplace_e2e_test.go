@@ -42,7 +42,7 @@ func TestMarketplaceFlowFromPostToSettlement(t *testing.T) {
 		"valid_from": time.Now().Add(-time.Hour).UTC(), "valid_to": time.Now().Add(time.Hour).UTC()})
 	must("PUT", base+"/pricing", map[string]any{"tax_bps": 2000, "platform_fee_bps": 1500})
 	// The jobs group reads profiles through a lookup that
-	// trail their tables by milliseconds: a probe job tells when it sees them.
+	// trails its table by milliseconds: a probe job tells when it sees them.
 	must("POST", base+"/jobs", map[string]any{"id": "probe", "customer_id": "c", "trade": "plumber", "location": map[string]any{"lat": 51.5, "lon": -0.1},
 		"window": jobBody("x", 7)["window"], "duration_minutes": 30, "currency": "GBP", "promo_code": "SPRING"})
 	for i := 0; ; i++ {
