@@ -34,7 +34,7 @@ func sampleJob() Job {
 		Appointment:   &Appointment{Start: at, End: at.Add(90 * time.Minute)},
 		StatusHistory: []StatusChange{{Status: StatusPosted, At: at}},
 		LastRejection: &Rejection{CommandID: "c9", TenantID: "acme", Code: "invalid_transition", Reason: "no", At: at},
-		OfferedTo:     []string{"tp-1"}, CreatedAt: at, UpdatedAt: at, Seq: 42, Version: 3, Outbox: []string{"#42 0/track_open_job"},
+		OfferedTo:     []string{"tp-1"}, CreatedAt: at, UpdatedAt: at, Seq: 42, Version: 3, Outbox: []string{"#42 0/track_open_job"}, Parked: [][]byte{{0, 1, 2}},
 		CDCMarks:       []string{"legacy.marketplace.dbo.jobs sqlserver:0000002700000758000300000000000000000000:00000000000000000001/0000"},
 		BookingAttempt: 2, BookingCause: "accept", CandidateIndex: 1, Refusals: []string{"tp-0: full"},
 		Dependencies: []DependencyState{{JobID: "j-0", State: DependencyBooked, Start: at, End: at.Add(time.Hour), Version: 4}},

@@ -72,6 +72,12 @@ type Job struct {
 	// the code does not exist. The job prices with it: no lookup.
 	PromoChecked bool   `avro:"promo_checked" json:"-"`
 	PromoState   *Promo `avro:"promo_state" json:"-"`
+	// BidderCheck is the sequence number of the bid out at its bidder's
+	// tradespeople partition (0: none); the client commands that arrive
+	// meanwhile wait in Parked (encoded, in order) and are applied after
+	// it (processors/jobs bidder.go).
+	BidderCheck int64    `avro:"bidder_check" json:"-"`
+	Parked      [][]byte `avro:"parked" json:"-"`
 
 	// Scheduling state (processors/jobs schedule.go).
 	//

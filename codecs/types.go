@@ -91,10 +91,22 @@ type Command struct {
 	// through it, in order): Promo is then the code's state at that point
 	// of the promos group's log, nil when no such code exists.
 	PromoChecked bool `avro:"promo_checked"`
+	// BidderChecked is set by the tradespeople group on a submit_bid it
+	// passes on to the job (the job sends each bid through the bidder's
+	// partition): Bidder is then the bidder's profile at that point of the
+	// tradespeople group's log, nil when no such tradesperson exists.
+	BidderChecked bool         `avro:"bidder_checked"`
+	Bidder        *BidderStamp `avro:"bidder"`
 	// PaymentJob is set by the jobs group on a payment_event it forwards
 	// to the payments group: the job as it was at that point of the jobs
 	// group's log. Nil when the job did not exist.
 	PaymentJob *PaymentJob `avro:"payment_job"`
+}
+
+// BidderStamp is what the jobs group checks of a bidder.
+type BidderStamp struct {
+	Active bool     `avro:"active"`
+	Trades []string `avro:"trades"`
 }
 
 // PaymentJob is what the payments group checks a payment event against.

@@ -15,12 +15,13 @@ import (
 // TestReplayOfJobsAndPaymentsDecidesWithTheStampsOfTheLog prices bids
 // under one pricing, re-prices an open bid under a second, accepts both
 // jobs, and then sets a third pricing (no quote is open: no view moves) that
-// only a third job's bid sees. A promo job is discounted and accepted, and
+// only a third job's bid sees; a bid on it by a tradesperson registered
+// only after is refused. A promo job is discounted and accepted, and
 // its code switched off after; another job names a code created only after.
 // A payment on a job not posted yet is refused before the job is posted. A
 // replay of the jobs and payments groups from earliest must decide as the
-// first time, with the pricing, promo state and job stamped in the log —
-// not the current pricing, promos and jobs tables.
+// first time, with the pricing, promo state, bidder and job stamped in the
+// log — not the current pricing, promos, tradespeople and jobs tables.
 func TestReplayOfJobsAndPaymentsDecidesWithTheStampsOfTheLog(t *testing.T) {
 	env := newTestEnv(t)
 	dir := t.TempDir()
@@ -53,6 +54,15 @@ func TestReplayOfJobsAndPaymentsDecidesWithTheStampsOfTheLog(t *testing.T) {
 	must("POST", base+"/jobs", jobBody("p3", 9))
 	bid(t, in, "p3")
 	in.waitJob(t, "acme", "p3", func(j *codecs.Job) bool { return j.Bids[0].Quote.PlatformFeeMinor == 100 }, "priced today")
+
+	// A bid by a tradesperson who does not exist yet is refused; zed comes
+	// after (doing another trade).
+	must("POST", base+"/jobs/p3/bids", map[string]any{"id": "b-zed", "tradesperson_id": "zed", "currency": "GBP",
+		"lines": []map[string]any{{"kind": "labor", "amount_minor": 100}}})
+	in.waitJob(t, "acme", "p3", func(j *codecs.Job) bool { return j.LastRejection != nil }, "zed refused")
+	must("POST", base+"/tradespeople", map[string]any{"id": "zed", "name": "Zed", "trades": []string{"hvac"},
+		"base": map[string]any{"lat": 51.5, "lon": -0.12}, "radius_km": 30})
+	waitTP(t, in, "acme", "zed")
 
 	// A promo job's bid is discounted and accepted; a job names a code that
 	// does not exist yet. Then the first code is switched off and the
@@ -97,6 +107,7 @@ func TestReplayOfJobsAndPaymentsDecidesWithTheStampsOfTheLog(t *testing.T) {
 	assert.Equal(t, "404 Not Found", before["payments/pay-early"], "refused: its job did not exist yet")
 	assert.Contains(t, before["jobs/spring"], `"promo_applied":true`)
 	assert.Contains(t, before["jobs/ghost"], "promo LATER does not exist")
+	assert.Contains(t, before["jobs/p3"], "tradesperson zed does not exist")
 
 	require.NoError(t, in.stop())
 	code, _, stderr := runCLI(t, "replay", "--brokers", env.brokers, "--topic-prefix", env.prefix, "--group", "jobs,payments")

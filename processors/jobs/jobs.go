@@ -8,17 +8,17 @@ import (
 	"github.com/tradestream/tradestream/topology"
 )
 
-// Define returns the jobs group graph: job commands joined with the
-// tradespeople by lookup. The tenant's pricing comes in the log, stamped on
-// the commands (codecs.PricingStamp), and so does a promo code's state: the
-// commands of a job with a code pass through the promos group (promo.go).
-// Payment events pass through: stamped with the job and forwarded to the
-// payments group.
+// Define returns the jobs group graph. It looks up no other group's table:
+// the tenant's pricing comes in the log, stamped on the commands
+// (codecs.PricingStamp); the commands of a job with a promo code pass
+// through the promos group, stamped with the code's state (promo.go); and a
+// bid passes through its bidder's tradespeople partition, stamped with the
+// profile (bidder.go). Payment events pass through: stamped with the job
+// and forwarded to the payments group.
 func Define(cat *topology.Catalog) *goka.GroupGraph {
 	p := &processor{cat: cat}
 	return topology.DefineGroup(cat, cat.Jobs,
 		cat.JobCommands.Input(p.handle),
-		cat.Tradespeople.Lookup(),
 		cat.Rejects.Output(),
 		cat.PricingCommands.Output(),
 		cat.PromoCommands.Output(),
@@ -59,16 +59,23 @@ func (p *processor) handle(ctx goka.Context, cmd *codecs.Command) {
 		p.cat.PromoCommands.Emit(ctx, cmd.TenantID+"/"+*cur.PromoCode, cmd)
 		return
 	}
-	res := Apply(cur, cmd, p.env(ctx, cur, cmd))
-	if res.Job != nil && res.Job != cur {
-		p.cat.Jobs.Set(ctx, res.Job)
-	}
+	p.admit(ctx, cur, cmd) // park.go
+}
+
+// apply applies cmd to job, emits its rejection and effects, and returns
+// the job after it (job when nothing is stored).
+func (p *processor) apply(ctx goka.Context, job *codecs.Job, cmd *codecs.Command) *codecs.Job {
+	res := Apply(job, cmd, p.env())
 	if res.Rejection != nil {
 		p.cat.Rejects.Emit(ctx, cmd.TenantID, res.Rejection)
 	}
 	for _, e := range res.Effects {
 		p.send(ctx, cmd, res.Job, e)
 	}
+	if res.Job == nil {
+		return job
+	}
+	return res.Job
 }
 
 // send delivers one effect of cmd on job.
@@ -129,12 +136,9 @@ func (p *processor) sendSchedule(ctx goka.Context, msgs []Message) {
 	}
 }
 
-// env reads what the command needs from the looked-up tables. The pricing
-// is the defaults: Apply takes the stamped one (PricingStampOf).
-func (p *processor) env(ctx goka.Context, job *codecs.Job, cmd *codecs.Command) Env {
-	env := Env{Pricing: PricingOf(nil)}
-	if cmd.SubmitBid != nil {
-		env.Tradesperson = p.cat.Tradespeople.LookupKey(ctx, cmd.TenantID+"/"+cmd.SubmitBid.TradespersonID)
-	}
-	return env
+// env is what Apply reads besides the job and the command: nothing but the
+// default pricing. The pricing, promo and bidder come stamped in the log
+// (PricingStampOf, promo.go, bidder.go).
+func (p *processor) env() Env {
+	return Env{Pricing: PricingOf(nil)}
 }

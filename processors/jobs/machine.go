@@ -37,7 +37,8 @@ type Env struct {
 	// Promo is the state of the job's promo code used when neither the
 	// command nor the job carries one (promo.go); nil when none or unknown.
 	Promo *codecs.Promo
-	// Tradesperson is the bidder of a submit_bid; nil when unknown.
+	// Tradesperson is the bidder of a submit_bid used when the command
+	// carries none (bidder.go); nil when unknown.
 	Tradesperson *codecs.Tradesperson
 }
 
@@ -128,6 +129,9 @@ func Apply(job *codecs.Job, cmd *codecs.Command, env Env) Result {
 		env.Pricing = Pricing{int64(stamp.TaxBps), int64(stamp.PlatformFeeBps)}
 	}
 	keepPromo := promoEnv(job, cmd, &env)
+	if cmd.BidderChecked {
+		env.Tradesperson = BidderOf(cmd)
+	}
 	switch cmd.Kind {
 	case codecs.KindPostJob:
 		next, rej = post(job, cmd) // its promo is noted when it comes back (postChecked)

@@ -1,6 +1,7 @@
 // Package tradespeople is the processor group that owns tradespeople's
 // profiles, keyed "<tenant>/<id>". Profiles come from the HTTP API and from
-// CDC; a removal deletes the key with a tombstone.
+// CDC; a removal deletes the key with a tombstone. Bids pass through on
+// their way to their job, stamped with the bidder's profile (StampBid).
 package tradespeople
 
 import (
@@ -20,6 +21,7 @@ func Define(cat *topology.Catalog) *goka.GroupGraph {
 		cat.TradespersonCommands.Input(p.handle),
 		cat.MatchEvents.Output(),
 		cat.CalendarCommands.Output(),
+		cat.JobCommands.Output(),
 	)
 }
 
@@ -28,6 +30,10 @@ type processor struct{ cat *topology.Catalog }
 func (p *processor) handle(ctx goka.Context, cmd *codecs.Command) {
 	cur := p.cat.Tradespeople.Get(ctx)
 	switch cmd.Kind {
+	case codecs.KindSubmitBid:
+		// A bid on its way to its job: stamped with the profile.
+		p.cat.JobCommands.Emit(ctx, cmd.TenantID+"/"+cmd.JobID, StampBid(cur, cmd))
+		return
 	case codecs.KindRateTradesperson:
 		p.rate(ctx, cmd, cur)
 		return
@@ -55,6 +61,19 @@ func (p *processor) handle(ctx goka.Context, cmd *codecs.Command) {
 	}
 	p.index(ctx, cmd.TenantID, cmd.TradespersonID, cmd.Seq, cur, next)
 	p.cat.CalendarCommands.Emit(ctx, ctx.Key(), CalendarProfile(cmd, next))
+}
+
+// StampBid returns the bid cmd as it goes on to its job: stamped with what
+// the job checks of the bidder tp (nil: no such tradesperson) as of this
+// point of the group's log, so that a replay of the jobs group checks it
+// the same way.
+func StampBid(tp *codecs.Tradesperson, cmd *codecs.Command) *codecs.Command {
+	out := *cmd
+	out.BidderChecked, out.Bidder = true, nil
+	if tp != nil {
+		out.Bidder = &codecs.BidderStamp{Active: tp.Active, Trades: slices.Clone(tp.Trades)}
+	}
+	return &out
 }
 
 // CalendarProfile is the profile update for the tradesperson's calendar:
