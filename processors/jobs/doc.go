@@ -24,6 +24,16 @@
 // position show only while en_route, the customer hears on_the_way and
 // arrived, and an arrival puts the job on_site.
 //
+// # Other groups' state
+//
+// The group reads no other group's table: what it needs travels in the log,
+// so a replay decides as the first time. The tenant's pricing is stamped on
+// the commands by ingest and on reprices by pricing (PricingStampOf); a job
+// with a promo code sends its post and client commands through the promos
+// group, which stamps the code's state (promo.go); a bid goes through its
+// bidder's tradespeople partition, which stamps the profile, while the
+// job's later client commands wait (bidder.go, park.go).
+//
 // Commands arrive sequenced by the ingest group and keyed "<tenant>/<job>".
 // A command whose sequence number is not above the job's last one is a
 // redelivery and has no effect. A command a rule refuses leaves the job as it
