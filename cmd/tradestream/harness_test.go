@@ -168,6 +168,14 @@ func (in *instance) post(t *testing.T, path string, body any, hdr ...string) (in
 	return in.send(t, "POST", path, body, hdr...)
 }
 
+// accept sends a command that must be accepted (202) and returns the body.
+func (in *instance) accept(t *testing.T, method, path string, body any) map[string]any {
+	t.Helper()
+	st, out := in.send(t, method, path, body)
+	require.Equal(t, http.StatusAccepted, st, "%s %s: %v", method, path, out)
+	return out
+}
+
 // put is post with PUT.
 func (in *instance) put(t *testing.T, path string, body any, hdr ...string) (int, map[string]any) {
 	t.Helper()

@@ -23,15 +23,7 @@ func TestMarketplaceFlowFromPostToSettlement(t *testing.T) {
 	in := env.start(t, "a", t.TempDir())
 	must := func(method, path string, body any) map[string]any {
 		t.Helper()
-		var status int
-		var out map[string]any
-		if method == "PUT" {
-			status, out = in.put(t, path, body)
-		} else {
-			status, out = in.post(t, path, body)
-		}
-		require.Equal(t, http.StatusAccepted, status, "%s %s: %v", method, path, out)
-		return out
+		return in.accept(t, method, path, body)
 	}
 	base := "/v1/tenants/acme"
 	must("POST", base+"/tradespeople", map[string]any{"id": "tp1", "name": "Ana", "trades": []string{"plumber"},
