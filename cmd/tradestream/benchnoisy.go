@@ -24,6 +24,9 @@ type noisyResult struct {
 // for d, then B at rate and A at 50×rate together for d.
 func noisyNeighbour(ctx context.Context, b *benchConfig, rate float64, d time.Duration) (noisyResult, error) {
 	prefix := fmt.Sprintf("bench%d-noisy.", time.Now().UnixNano()%1e9)
+	defer deleteRunTopics(b, prefix, func(format string, args ...any) {
+		fmt.Fprintf(b.Progress, "bench noisy neighbour: %s\n", fmt.Sprintf(format, args...))
+	})
 	cat, cfg, err := benchCatalog(ctx, b, prefix)
 	if err != nil {
 		return noisyResult{}, err

@@ -86,12 +86,13 @@ const primeRecords = 100
 // for the latencies.
 func measure(ctx context.Context, b *benchConfig, wl workload, run int) (benchResult, error) {
 	prefix := fmt.Sprintf("bench%d-%d-%s.", time.Now().Unix()%1e6, rand.IntN(1e4), wl.ID)
+	progress := func(format string, args ...any) {
+		fmt.Fprintf(b.Progress, "bench %s run %d: %s\n", wl.ID, run, fmt.Sprintf(format, args...))
+	}
+	defer deleteRunTopics(b, prefix, progress) // after the worker stopped (defers run last first)
 	r, err := wl.setup(ctx, b, prefix)
 	if err != nil {
 		return benchResult{}, err
-	}
-	progress := func(format string, args ...any) {
-		fmt.Fprintf(b.Progress, "bench %s run %d: %s\n", wl.ID, run, fmt.Sprintf(format, args...))
 	}
 	w, err := watchOutput(strings.Split(b.Brokers, ","), r.output, benchSarama(), r.outputID)
 	if err != nil {
@@ -179,6 +180,15 @@ func measure(ctx context.Context, b *benchConfig, wl workload, run int) (benchRe
 		return res, fmt.Errorf("bench: no /proc figures for the worker (pid %d)", r.worker.Process.Pid)
 	}
 	return res, nil
+}
+
+// deleteRunTopics deletes the topics of one run (every name starts with its
+// prefix, the Kafka Streams app's own too): a broker that keeps every run's
+// topics and their 12 partitions runs out of heap after a few dozen runs.
+func deleteRunTopics(b *benchConfig, prefix string, progress func(string, ...any)) {
+	if _, err := topology.DeleteWithPrefix(topology.Config{Brokers: strings.Split(b.Brokers, ",")}, prefix); err != nil {
+		progress("deleting the run's topics: %v", err)
+	}
 }
 
 // primeWorker runs the workload's prime, or sends primeRecords records and
