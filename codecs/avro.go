@@ -118,13 +118,9 @@ func (c *Avro[T]) Marshal(v *T) ([]byte, error) {
 // Unmarshal decodes wire-format data written with any registered version of
 // the schema.
 func (c *Avro[T]) Unmarshal(data []byte) (*T, error) {
-	id, body, err := ParseHeader(data)
+	w, body, err := c.writerOf(data)
 	if err != nil {
-		return nil, fmt.Errorf("decoding %s: %w", c.subject, err)
-	}
-	w, err := c.writer(id)
-	if err != nil {
-		return nil, fmt.Errorf("decoding %s: %w", c.subject, err)
+		return nil, err
 	}
 	out := new(T)
 	r := reader{b: body}
@@ -135,6 +131,20 @@ func (c *Avro[T]) Unmarshal(data []byte) (*T, error) {
 		return nil, fmt.Errorf("decoding %s: %w: %d trailing bytes", c.subject, ErrCorrupt, r.left())
 	}
 	return out, nil
+}
+
+// writerOf parses the wire-format header of data and returns the writer
+// schema it names and the Avro body.
+func (c *Avro[T]) writerOf(data []byte) (*writerSchema, []byte, error) {
+	id, body, err := ParseHeader(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("decoding %s: %w", c.subject, err)
+	}
+	w, err := c.writer(id)
+	if err != nil {
+		return nil, nil, fmt.Errorf("decoding %s: %w", c.subject, err)
+	}
+	return w, body, nil
 }
 
 // writer returns the cached writer schema for id, fetching it once.

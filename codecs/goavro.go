@@ -31,13 +31,9 @@ func (c *Avro[T]) marshalGoavro(v *T) ([]byte, error) {
 
 // unmarshalGoavro decodes wire-format data through goavro.
 func (c *Avro[T]) unmarshalGoavro(data []byte) (*T, error) {
-	id, body, err := ParseHeader(data)
+	w, body, err := c.writerOf(data)
 	if err != nil {
-		return nil, fmt.Errorf("decoding %s: %w", c.subject, err)
-	}
-	w, err := c.writer(id)
-	if err != nil {
-		return nil, fmt.Errorf("decoding %s: %w", c.subject, err)
+		return nil, err
 	}
 	native, rest, err := w.codec.NativeFromBinary(body)
 	if err != nil {
