@@ -185,3 +185,20 @@ func TestBenchStreamsComparatorSmoke(t *testing.T) {
 	writeTable(&out, rows)
 	require.Contains(t, out.String(), "ratio (a)/(e) records/s")
 }
+
+// A worker that drained the backlog before the bench looked is still timed
+// by its outputs' first-seen times (the smoke test's raw pipe once got 0
+// records/s from wall-clock samples taken after the backlog was done).
+func TestBacklogFiguresTimeTheOutputsAfterTheWarmup(t *testing.T) {
+	t0 := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	seen := []time.Time{t0, t0.Add(time.Millisecond), t0.Add(2 * time.Millisecond), t0.Add(5 * time.Millisecond)}
+	res, err := backlogFigures(seen, 2, 40*time.Millisecond)
+	require.NoError(t, err)
+	require.InDelta(t, 2/0.004, res.Rate, 1e-6) // 2 outputs in the 4 ms after the 2nd
+	require.InDelta(t, 0.04/4*100_000, res.CPUPer100k, 1e-9)
+
+	_, err = backlogFigures(seen[:2], 2, time.Second)
+	require.ErrorContains(t, err, "not more than the warm-up")
+	_, err = backlogFigures([]time.Time{t0, t0}, 1, time.Second)
+	require.ErrorContains(t, err, "one clock tick")
+}

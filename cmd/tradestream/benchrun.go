@@ -128,6 +128,7 @@ func measure(ctx context.Context, b *benchConfig, wl workload, run int) (benchRe
 		p.send(r.input, k, v)
 	}
 	err = p.flush()
+	s0 := sampleOrZero(r.worker) // stopped: its CPU time stands still
 	if cerr := r.worker.Process.Signal(syscall.SIGCONT); err == nil {
 		err = cerr
 	}
@@ -140,17 +141,15 @@ func measure(ctx context.Context, b *benchConfig, wl workload, run int) (benchRe
 		last = r.lastIDs(next, next+backlog)
 	}
 	next += backlog
-	if _, err := w.waitCount(pctx, c0+b.Warmup); err != nil {
-		return benchResult{}, workerFailed(err, logPath)
-	}
-	t1, s1, n1 := time.Now(), sampleOrZero(r.worker), w.count()
 	if _, err := w.waitBacklog(pctx, c0+backlog, last); err != nil {
 		return benchResult{}, workerFailed(err, logPath)
 	}
-	t2, s2, n2 := time.Now(), sampleOrZero(r.worker), w.count()
-	measured := float64(n2 - n1)
-	res := benchResult{Rate: measured / t2.Sub(t1).Seconds(), CPUPer100k: (s2.CPU - s1.CPU).Seconds() / measured * 100_000}
-	progress("%d records in %s: %.0f records/s", n2-n1, t2.Sub(t1).Round(time.Millisecond), res.Rate)
+	s2, n2 := sampleOrZero(r.worker), w.count()
+	res, err := backlogFigures(w.seenTimes(c0), b.Warmup, s2.CPU-s0.CPU)
+	if err != nil {
+		return benchResult{}, err
+	}
+	progress("%.0f records/s after a warm-up of %d", res.Rate, b.Warmup)
 
 	sent := make(map[string]time.Time, b.Paced)
 	paceStart := time.Now()
@@ -180,6 +179,25 @@ func measure(ctx context.Context, b *benchConfig, wl workload, run int) (benchRe
 		return res, fmt.Errorf("bench: no /proc figures for the worker (pid %d)", r.worker.Process.Pid)
 	}
 	return res, nil
+}
+
+// backlogFigures times the backlog by its outputs' first-seen times: the
+// rate runs from the warm-up's last output to the backlog's last, so a
+// worker that drains the whole backlog before the bench looks is still
+// timed. The CPU is the worker's over the whole backlog (warm-up included),
+// per output.
+func backlogFigures(seen []time.Time, warmup int, cpu time.Duration) (benchResult, error) {
+	if len(seen) <= warmup {
+		return benchResult{}, fmt.Errorf("bench: %d outputs for the backlog, not more than the warm-up of %d", len(seen), warmup)
+	}
+	span := seen[len(seen)-1].Sub(seen[warmup-1])
+	if span <= 0 {
+		return benchResult{}, fmt.Errorf("bench: the %d measured outputs came within one clock tick: raise --records", len(seen)-warmup)
+	}
+	return benchResult{
+		Rate:       float64(len(seen)-warmup) / span.Seconds(),
+		CPUPer100k: cpu.Seconds() / float64(len(seen)) * 100_000,
+	}, nil
 }
 
 // deleteRunTopics deletes the topics of one run (every name starts with its

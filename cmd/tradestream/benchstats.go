@@ -18,7 +18,7 @@ type benchResult struct {
 	// P50, P95 and P99 are end-to-end latencies of the paced phase.
 	P50, P95, P99 time.Duration
 	// CPUPer100k is the worker's CPU seconds (user + system) per 100,000
-	// records of the backlog.
+	// outputs, over the whole backlog (warm-up included).
 	CPUPer100k float64
 	// PeakRSS is the worker's peak resident set size in bytes.
 	PeakRSS int64

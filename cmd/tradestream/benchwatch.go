@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -17,6 +18,7 @@ type outputWatcher struct {
 
 	mu      sync.Mutex
 	seen    map[string]time.Time
+	order   []time.Time   // first-seen times, in the order the ids were seen
 	changed chan struct{} // closed and replaced on every new id
 	err     error
 }
@@ -64,6 +66,7 @@ func (w *outputWatcher) read(pc sarama.PartitionConsumer) {
 			w.mu.Lock()
 			if _, dup := w.seen[id]; !dup {
 				w.seen[id] = now
+				w.order = append(w.order, now)
 				close(w.changed)
 				w.changed = make(chan struct{})
 			}
@@ -128,6 +131,14 @@ func (w *outputWatcher) waitBacklog(ctx context.Context, backlog int, last []str
 		}
 		return true
 	})
+}
+
+// seenTimes returns the first-seen times of the ids seen after the first
+// from of them, in order.
+func (w *outputWatcher) seenTimes(from int) []time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.order[min(from, len(w.order)):])
 }
 
 // latencies waits until total distinct ids were seen (those seen before
