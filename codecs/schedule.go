@@ -1,6 +1,9 @@
 package codecs
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Internal command kinds of the scheduling engine, sent to jobs on the
 // job-commands topic (Source "internal", no Seq).
@@ -193,4 +196,27 @@ type DependencyEdge struct {
 type CycleRefusal struct {
 	JobID  string `avro:"job_id"`
 	Reason string `avro:"reason"`
+}
+
+// CodeDependencyCycle is the rejection code of a post whose depends_on
+// closes a cycle; the job posted last on the cycle is the one refused.
+const CodeDependencyCycle = "dependency_cycle"
+
+// cycleReasonPrefix starts the reason of a CodeDependencyCycle rejection.
+const cycleReasonPrefix = "depends_on closes a cycle: "
+
+// CycleReason is the rejection reason of a cycle, given its path of job
+// ids (the refused job first and last).
+func CycleReason(path []string) string {
+	return cycleReasonPrefix + strings.Join(path, " → ")
+}
+
+// CyclePath reads the path of job ids back from a CycleReason; ok is false
+// for any other text.
+func CyclePath(reason string) (path []string, ok bool) {
+	rest, ok := strings.CutPrefix(reason, cycleReasonPrefix)
+	if !ok || rest == "" {
+		return nil, false
+	}
+	return strings.Split(rest, " → "), true
 }

@@ -3,6 +3,7 @@ package calendar
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tradestream/tradestream/codecs"
@@ -19,6 +20,7 @@ const (
 	ViolationOrphan       = "orphan"        // a calendar slot no booked job holds
 	ViolationMissing      = "missing"       // a booked job without its calendar slot
 	ViolationDisagreement = "disagreement"  // job and calendar disagree on the slot
+	ViolationCycleOrder   = "cycle_order"   // a cycle refused a job posted before another on it
 )
 
 // Violation is one broken scheduling invariant.
@@ -59,7 +61,10 @@ func (r Report) OK() bool { return len(r.Violations) == 0 && len(r.InFlight) == 
 //     dependency ends, and none is booked after a dependency was cancelled;
 //   - calendars and jobs agree: every booked job holds exactly its slot in
 //     its tradesperson's calendar (a completed job gave the rest of its
-//     slot back) and every slot belongs to such a job.
+//     slot back) and every slot belongs to such a job;
+//   - a job refused for a dependency cycle (its rejection still in view)
+//     was posted after every other job of its cycle, whatever order the
+//     groups saw the posts in.
 //
 // Appointments that ended before now − Retention may have been pruned from
 // calendars and are not cross-checked; a zero now checks everything.
@@ -81,8 +86,29 @@ func Check(calendars []codecs.Calendar, jobs []codecs.Job, now time.Time) Report
 	}
 	for i := range jobs {
 		r.checkJob(&jobs[i], byKey, held, cutoff)
+		r.checkCycleRefusal(&jobs[i], byKey)
 	}
 	return r
+}
+
+// checkCycleRefusal checks that a job refused for a cycle was posted last
+// on it. A job of the path no longer in view (deleted) is not judged.
+func (r *Report) checkCycleRefusal(j *codecs.Job, jobs map[string]*codecs.Job) {
+	rej := j.LastRejection
+	if rej == nil || rej.Code != codecs.CodeDependencyCycle {
+		return
+	}
+	path, ok := codecs.CyclePath(rej.Reason)
+	if !ok {
+		r.add(ViolationCycleOrder, j.TenantID, "", j.ID, "refused for a cycle with reason %q", rej.Reason)
+		return
+	}
+	for _, id := range path {
+		if o := jobs[j.TenantID+"/"+id]; id != j.ID && o != nil && o.PostedSeq > j.PostedSeq {
+			r.add(ViolationCycleOrder, j.TenantID, "", j.ID, "refused (posted seq %d), but %s on its cycle %s was posted later (seq %d)",
+				j.PostedSeq, id, strings.Join(path, " → "), o.PostedSeq)
+		}
+	}
 }
 
 func (r *Report) add(kind, tenant, tp, job, format string, args ...any) {

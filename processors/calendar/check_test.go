@@ -76,3 +76,25 @@ func TestCheckSkipsAppointmentsPrunedLongAgo(t *testing.T) {
 	r := Check(nil, []codecs.Job{j}, at(40, "00:00"))
 	assert.Empty(t, r.Violations)
 }
+
+func TestCheckFindsACycleRefusalOutOfPostingOrder(t *testing.T) {
+	refused := func(id string, seq int64, path ...string) codecs.Job {
+		return codecs.Job{ID: id, TenantID: "acme", Status: codecs.StatusCancelled, PostedSeq: seq,
+			LastRejection: &codecs.Rejection{Code: codecs.CodeDependencyCycle, Reason: codecs.CycleReason(path)}}
+	}
+	posted := func(id string, seq int64) codecs.Job {
+		return codecs.Job{ID: id, TenantID: "acme", Status: codecs.StatusPosted, PostedSeq: seq}
+	}
+	jobs := []codecs.Job{
+		posted("a", 1), posted("b", 2), refused("c", 3, "c", "a", "b", "c"), // c was posted last: right
+		posted("x", 9), refused("y", 5, "y", "x", "y"), // x was posted after y: wrong
+		refused("z", 7, "z", "gone", "z"), // the other end is no longer in view: not judged
+	}
+	r := Check(nil, jobs, time.Time{})
+	assert.Equal(t, []string{"cycle_order y"}, kinds(r))
+	assert.Contains(t, r.Violations[0].Detail, "x on its cycle y → x → y was posted later (seq 9)")
+
+	bad := refused("w", 1)
+	bad.LastRejection.Reason = "something else"
+	assert.Equal(t, []string{"cycle_order w"}, kinds(Check(nil, []codecs.Job{bad}, time.Time{})))
+}

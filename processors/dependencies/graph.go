@@ -3,7 +3,6 @@ package dependencies
 import (
 	"cmp"
 	"slices"
-	"strings"
 
 	"github.com/tradestream/tradestream/codecs"
 )
@@ -162,9 +161,7 @@ func cycle(cause *codecs.Command, job, why string) *codecs.Command {
 	return command(cause, job, codecs.KindDependencyCycle, "cycle-"+job, func(c *codecs.Command) { c.Reason = why })
 }
 
-func reason(path []string) string {
-	return "depends_on closes a cycle: " + strings.Join(path, " → ")
-}
+func reason(path []string) string { return codecs.CycleReason(path) }
 
 // subscribe asks dependency to tell dependent about its schedule.
 func subscribe(cause *codecs.Command, dependency, dependent string) *codecs.Command {

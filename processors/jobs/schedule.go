@@ -21,7 +21,7 @@ const (
 
 // CodeDependencyCycle is the rejection code of a post whose depends_on
 // closes a cycle.
-const CodeDependencyCycle = "dependency_cycle"
+const CodeDependencyCycle = codecs.CodeDependencyCycle
 
 // Effect kinds of the scheduling targets.
 const (
