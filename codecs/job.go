@@ -78,6 +78,11 @@ type Job struct {
 	// it (processors/jobs bidder.go).
 	BidderCheck int64    `avro:"bidder_check" json:"-"`
 	Parked      [][]byte `avro:"parked" json:"-"`
+	// ScheduleVersion is the Version at which the job's schedule for its
+	// dependents last changed (0: not recorded, Version stands for it): an
+	// answer to a subscription sent again carries the same version, so the
+	// dependent sees no change.
+	ScheduleVersion int64 `avro:"schedule_version" json:"-"`
 
 	// Scheduling state (processors/jobs schedule.go).
 	//

@@ -17,20 +17,24 @@ import (
 
 // replayExact are the groups that read nothing but their own inputs: a
 // replay from earliest rebuilds their tables exactly (README runbook).
-const replayExact = "ingest,jobs,tradespeople,pricing,promos,payments,calendar,dependencies,notifications,cdc"
+const replayExact = "ingest,jobs,tradespeople,pricing,promos,payments,calendar,dependencies,notifications,cdc," +
+	"insights,insight-days,conversations"
 
 // TestReplayOfTheGroupsWithoutLookupsReproducesTheirViews runs a
 // marketplace day (profiles, pricing, a promo redeemed by an accepted bid,
-// auto bookings with a dependency, a cancel), stops, replays every group
-// that reads no other group's table from earliest (all but matching, whose
-// offers follow the calendars of today, and the tracking, insights and
-// conversations groups, tested on their own), and checks that the restarted
-// instance serves the same tradespeople (with their schedules from the
-// calendars), promo, notifications and jobs. The replayed groups send
-// their outputs again: every receiver must treat them as redeliveries.
+// auto bookings with a dependency, a cancel, field reports, feedback, a
+// payment and a chat), stops, replays every group that reads no other
+// group's table from earliest (all but matching, whose offers follow the
+// calendars of today, and tracking, tested on its own), and checks that
+// the restarted instance serves the same tradespeople (with their
+// schedules from the calendars and their insight stats), promo,
+// notifications, jobs, payment, conversation and daily insights. The
+// replayed groups send their outputs again: every receiver must treat them
+// as redeliveries.
 func TestReplayOfTheGroupsWithoutLookupsReproducesTheirViews(t *testing.T) {
 	env := newTestEnv(t)
 	dir := t.TempDir()
+	today := time.Now().UTC()
 	in := env.start(t, "a", dir)
 	base := "/v1/tenants/acme"
 	must := func(method, path string, body any) { t.Helper(); in.accept(t, method, path, body) }
@@ -78,9 +82,23 @@ func TestReplayOfTheGroupsWithoutLookupsReproducesTheirViews(t *testing.T) {
 	must("POST", base+"/jobs/gone/cancel", map[string]any{"reason": "sold the house"})
 	in.waitJob(t, "acme", "gone", func(j *codecs.Job) bool { return j.Status == codecs.StatusCancelled }, "cancelled")
 
+	// The field, the money and the chat: insights, insight-days and
+	// conversations have inputs to replay too.
+	day := func(h, m int) time.Time { return time.Date(2030, 1, 8, h, m, 0, 0, time.UTC) }
+	first := in.job(t, "acme", "first")
+	require.Equal(t, day(8, 0), first.Appointment.Start, "first is booked at 08:00 on its day")
+	report(t, in, "acme", "first", day(7, 50), day(8, 5), day(9, 5))
+	must("POST", base+"/jobs/first/feedback", map[string]any{"rating": 4, "comment": "tidy"})
+	must("POST", base+"/jobs/first/payments", map[string]any{"payment_id": "pay-1", "event": "captured", "amount_minor": 12000, "currency": "GBP"})
+	must("POST", base+"/jobs/bid/messages", map[string]any{"from": "customer", "text": "The gate code is 1234."})
+	must("POST", base+"/jobs/bid/messages", map[string]any{"from": "tradesperson", "text": "Thanks, see you then."})
+	in.waitJob(t, "acme", "first", func(j *codecs.Job) bool { return j.Feedback != nil }, "feedback given")
+
 	paths := []string{"tradespeople/ana", "tradespeople/ben", "promos/SPRING",
 		"tradespeople/ana/notifications", "tradespeople/ben/notifications", "customers/cust-1/notifications",
-		"jobs/bid", "jobs/first", "jobs/after", "jobs/gone"}
+		"jobs/bid", "jobs/first", "jobs/after", "jobs/gone", "payments/pay-1", "jobs/bid/messages",
+		"insights?from=2030-01-07&to=2030-01-09", "insights?from=" + today.AddDate(0, 0, -1).Format(time.DateOnly) +
+			"&to=" + today.AddDate(0, 0, 1).Format(time.DateOnly)}
 	snapshot := func(in *instance) map[string]string {
 		m := map[string]string{}
 		for _, p := range paths {
@@ -99,6 +117,9 @@ func TestReplayOfTheGroupsWithoutLookupsReproducesTheirViews(t *testing.T) {
 	}, "the views settled")
 	require.Contains(t, before["tradespeople/ana"], `"job_id":"bid"`, "ana's schedule holds the accepted job")
 	require.Contains(t, before["promos/SPRING"], `"redemptions":1`)
+	require.Contains(t, before["jobs/bid/messages"], "see you then")
+	require.Contains(t, before["insights?from=2030-01-07&to=2030-01-09"], `"jobs_completed":1`)
+	require.Contains(t, before["tradespeople/ana"], `"jobs_completed":1`, "ana's stats count first")
 
 	require.NoError(t, in.stop())
 	code, out, stderr := runCLI(t, "replay", "--brokers", env.brokers, "--topic-prefix", env.prefix, "--group", replayExact)
@@ -108,7 +129,11 @@ func TestReplayOfTheGroupsWithoutLookupsReproducesTheirViews(t *testing.T) {
 	again := env.start(t, "a", dir)
 	for _, p := range paths {
 		want := before[p]
-		eventually(t, 60*time.Second, func() bool { return rawView(t, again, base+"/"+p) == want }, "%s rebuilt identically", p)
+		deadline := time.Now().Add(60 * time.Second)
+		for got := rawView(t, again, base+"/"+p); got != want; got = rawView(t, again, base+"/"+p) {
+			require.True(t, time.Now().Before(deadline), "%s not rebuilt identically:\nwant %s\ngot  %s", p, want, got)
+			time.Sleep(20 * time.Millisecond)
+		}
 	}
 	// And it stays so: the re-routed commands changed nothing downstream.
 	time.Sleep(500 * time.Millisecond)

@@ -119,9 +119,22 @@ func NotBefore(j *codecs.Job) time.Time {
 	return t
 }
 
-// DependencyStateOf is where j stands for the jobs that depend on it.
+// DependencyStateOf is where j stands for the jobs that depend on it, with
+// the version at which that last changed.
 func DependencyStateOf(j *codecs.Job) codecs.DependencyState {
-	s := codecs.DependencyState{JobID: j.ID, State: codecs.DependencyUnbooked, Version: j.Version}
+	s := scheduleOf(j)
+	s.Version = j.ScheduleVersion
+	if s.Version == 0 {
+		s.Version = j.Version
+	}
+	return s
+}
+
+// sameSchedule reports whether a and b stand the same for their dependents.
+func sameSchedule(a, b *codecs.Job) bool { return scheduleOf(a) == scheduleOf(b) }
+
+func scheduleOf(j *codecs.Job) codecs.DependencyState {
+	s := codecs.DependencyState{JobID: j.ID, State: codecs.DependencyUnbooked}
 	switch {
 	case j.Status == codecs.StatusCancelled:
 		s.State = codecs.DependencyCancelled

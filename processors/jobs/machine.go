@@ -176,6 +176,9 @@ func Apply(job *codecs.Job, cmd *codecs.Command, env Env) Result {
 		return Result{Job: job, Effects: extra}
 	}
 	next.Version++
+	if job == nil || !sameSchedule(job, next) {
+		next.ScheduleVersion = next.Version
+	}
 	next.UpdatedAt = cmd.AcceptedAt
 	next.Pricing = stamp
 	if keepPromo && next.PromoCode != nil {

@@ -42,7 +42,7 @@ func ScheduleMessages(cmd *codecs.Command, job *codecs.Job, e Effect) []Message 
 	case ToJob:
 		st := DependencyStateOf(job)
 		return []Message{{To: ToJob, Key: t + "/" + e.Arg, Command: &codecs.Command{
-			CommandID: "dep-" + job.ID + "-v" + itoa(job.Version) + "-" + e.Arg, TenantID: t, JobID: e.Arg,
+			CommandID: "dep-" + job.ID + "-v" + itoa(st.Version) + "-" + e.Arg, TenantID: t, JobID: e.Arg,
 			Kind: codecs.KindDependencyUpdate, AcceptedAt: cmd.AcceptedAt, Source: codecs.SourceInternal, Dependency: &st}}}
 	case ToDependencies:
 		// Seq is the post's: the dependencies group refuses the job of a
@@ -185,7 +185,7 @@ func scheduleEffects(before, after *codecs.Job, cmd *codecs.Command) []Effect {
 				Arg: *before.AssignedTradespersonID + "/" + itoa(after.BookingAttempt)})
 		}
 	}
-	if DependencyStateOf(before) != withVersion(DependencyStateOf(after), before.Version) {
+	if !sameSchedule(before, after) {
 		for _, d := range after.Dependents {
 			out = append(out, Effect{Kind: codecs.KindDependencyUpdate, To: ToJob, Arg: d})
 		}
@@ -197,11 +197,6 @@ func scheduleEffects(before, after *codecs.Job, cmd *codecs.Command) []Effect {
 		out = append(out, Effect{Kind: codecs.KindForgetDependencies, To: ToDependencies})
 	}
 	return out
-}
-
-func withVersion(s codecs.DependencyState, v int64) codecs.DependencyState {
-	s.Version = v
-	return s
 }
 
 // notice is the notification kind of a change, or "".

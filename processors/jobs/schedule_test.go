@@ -377,3 +377,29 @@ func TestTheOutboxKeepsTheLastCommandsAndARedeliveryAfterOthersResendsItsEffects
 	assert.False(t, sent(j.Outbox, "match-j1"), "only the last %d commands are kept", OutboxKeep)
 	assert.True(t, sent(j.Outbox, "sub-x7-j1"))
 }
+
+// A subscription answered again after changes that do not move the job
+// (the field reports of a booked job) carries the version of its last
+// schedule change: the dependent, which already has it, changes nothing. A
+// replayed dependencies group sends every subscription again.
+func TestASubscriptionAnsweredAgainCarriesTheScheduleVersion(t *testing.T) {
+	sub := &codecs.Command{CommandID: "sub-j9-j1", TenantID: "acme", JobID: "j1", Kind: codecs.KindSubscribeDependent,
+		RelatedJobID: "j9", AcceptedAt: t0, Source: codecs.SourceInternal}
+	j := step(t, accepted(t), sub).Job
+	j = step(t, j, answerCmd(codecs.KindSlotConfirmed, "tp1", 1, slot(t0), "")).Job
+	booked := DependencyStateOf(j)
+	require.Equal(t, j.Version, booked.Version)
+
+	r := step(t, j, statusCmd(4, codecs.StatusEnRoute))
+	assert.Greater(t, r.Job.Version, j.Version)
+	assert.NotContains(t, r.Effects, Effect{Kind: codecs.KindDependencyUpdate, To: ToJob, Arg: "j9"}, "en route moves nothing")
+	assert.Equal(t, booked, DependencyStateOf(r.Job))
+
+	again := Apply(r.Job, &codecs.Command{CommandID: "sub-j9-j1-replayed", TenantID: "acme", JobID: "j1",
+		Kind: codecs.KindSubscribeDependent, RelatedJobID: "j9", Source: codecs.SourceInternal}, Env{})
+	require.Len(t, again.Effects, 1)
+	msgs := ScheduleMessages(sub, again.Job, again.Effects[0])
+	require.Len(t, msgs, 1)
+	assert.Equal(t, booked, *msgs[0].Command.Dependency)
+	assert.Equal(t, fmt.Sprintf("dep-j1-v%d-j9", booked.Version), msgs[0].Command.CommandID, "the same id as the first answer")
+}
