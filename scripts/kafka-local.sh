@@ -95,7 +95,8 @@ format_storage() {
   fi
   rm -rf "$DATA" && mkdir -p "$DATA"
   local cid
-  cid=$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | cut -c1-22)
+  # A random UUID in URL-safe base64, without '-': an id starting with '-' reads as an option.
+  cid=$(head -c16 /dev/urandom | base64 | tr '+/' '__' | cut -c1-22)
   log "formatting storage in $DATA (cluster id $cid)"
   "${KJAVA[@]}" kafka.tools.StorageTool format --standalone -t "$cid" -c "$CONF" >>"$LOG" 2>&1 ||
     { tail -n 20 "$LOG" >&2; die "storage format failed"; }
