@@ -95,6 +95,7 @@ type app struct {
 	log       *slog.Logger
 	procs     []*goka.Processor
 	procNames []string
+	storage   string // the processor groups' storage plan, as --storage gives it
 	views     []viewRunner
 	emitter   *state.KafkaEmitter
 	server    *state.Server
@@ -118,13 +119,15 @@ func newApp(cfg *Config, cat *topology.Catalog, log *slog.Logger) (*app, error) 
 	if err := repairLocalState(cat.Config(), dir, log); err != nil {
 		return nil, err
 	}
-	a := &app{cfg: cfg, cat: cat, log: log}
+	plan, err := parseStorage(cfg.Storage)
+	if err != nil {
+		return nil, err
+	}
+	a := &app{cfg: cfg, cat: cat, log: log, storage: plan.String()}
 	glog := gokaLogger{log.With("component", "goka")}
 	for _, n := range names {
 		opts := append(cat.Config().ProcessorOptions(),
-			// Each group its own directory: a group may look up another group's
-			// table, and LevelDB allows one opener per directory.
-			goka.WithStorageBuilder(markingBuilder(filepath.Join(dir, "processors", n))),
+			goka.WithStorageBuilder(plan.builder(n, dir)),
 			goka.WithLogger(glog))
 		graph := groups[n](cat)
 		if setup, ok := groupSetups[n]; ok {
@@ -269,7 +272,7 @@ func (a *app) run(ctx context.Context) error {
 			errs <- fmt.Errorf("http: %w", err)
 		}
 	}()
-	a.log.Info("tradestream is up", "http", "http://"+a.addr(), "instance", a.cfg.InstanceID,
+	a.log.Info("tradestream is up", "http", "http://"+a.addr(), "instance", a.cfg.InstanceID, "storage", a.storage,
 		"brokers", strings.Join(a.cat.Config().Brokers, ","))
 
 	var failure error

@@ -43,6 +43,9 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		b.WorkDir = dir
 	}
 	rows, err := runBench(ctx, b)
+	if b.Storage != "" {
+		fmt.Fprintf(stdout, "goka workers' storage: --storage %s\n", b.Storage)
+	}
 	writeTable(stdout, rows)
 	if err != nil || b.NoisyRate == 0 {
 		return err
@@ -93,6 +96,7 @@ func parseBench(args []string, stderr io.Writer) (*benchConfig, error) {
 	fs.Float64Var(&b.Rate, "rate", 2000, "records/s of the paced phase")
 	fs.IntVar(&b.Runs, "runs", 1, "runs of each workload (the table shows medians)")
 	fs.StringVar(&b.Exe, "exe", "", "tradestream binary the workers run (default: this one)")
+	fs.StringVar(&b.Storage, "storage", "", "the goka workers' --storage, e.g. memory (default: run's default)")
 	fs.StringVar(&b.StreamsDir, "streams-dir", "bench/streams", "the Kafka Streams comparator's Maven project")
 	fs.StringVar(&b.WorkDir, "work-dir", "", "workers' state and logs (default: a temporary directory)")
 	fs.Float64Var(&b.NoisyRate, "noisy-rate", 20, "tenant B's rate (records/s) in the noisy-neighbour run; A sends 50×; 0: no such run")
@@ -107,6 +111,9 @@ func parseBench(args []string, stderr io.Writer) (*benchConfig, error) {
 	}
 	if fs.NArg() > 0 {
 		return nil, usageErr("unexpected argument %q", fs.Arg(0))
+	}
+	if _, err := parseStorage(b.Storage); err != nil {
+		return nil, err
 	}
 	b.Workloads = splitList(*workloads)
 	known := map[string]bool{}

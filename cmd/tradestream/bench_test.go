@@ -107,11 +107,21 @@ func TestBenchRejectsBadFlags(t *testing.T) {
 		{"--brokers", "x:1", "--records", "0"},
 		{"--brokers", "x:1", "--rate", "-1"},
 		{"--brokers", "x:1", "extra"},
+		{"--brokers", "x:1", "--storage", "disk"},
 	} {
 		var stdout, stderr bytes.Buffer
 		require.Equal(t, 2, run(t.Context(), append([]string{"bench"}, args...), &stdout, &stderr), "%v", args)
 		require.NotEmpty(t, stderr.String())
 	}
+}
+
+func TestBenchPassesStorageToTheGokaWorkers(t *testing.T) {
+	cfg := &Config{Brokers: "x:1", Registry: "http://r", TopicPrefix: "p.", CDCTopics: "p.c"}
+	b := &benchConfig{Exe: "/bin/tradestream", WorkDir: t.TempDir()}
+	require.NotContains(t, runWorker(b, cfg, "tracking").Args, "--storage", "run's default unless asked")
+	b.Storage = "leveldb,tracking=memory"
+	args := runWorker(b, cfg, "tracking").Args
+	require.Equal(t, []string{"--storage", "leveldb,tracking=memory"}, args[len(args)-2:])
 }
 
 // TestBenchSmoke runs the bench command's workloads with a few hundred

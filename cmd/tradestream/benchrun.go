@@ -36,6 +36,9 @@ type benchConfig struct {
 	Runs int
 	// Exe is the tradestream binary the workers run.
 	Exe string
+	// Storage, when set, is the goka workers' --storage (the processor
+	// groups' table storage); otherwise they use run's default.
+	Storage string
 	// StreamsDir is the Kafka Streams comparator's Maven project.
 	StreamsDir string
 	// Profile, when set, is where the goka workers write CPU and

@@ -63,6 +63,9 @@ func runWorker(b *benchConfig, cfg *Config, processors string) *exec.Cmd {
 		"--topic-prefix", cfg.TopicPrefix, "--cdc-topics", cfg.CDCTopics, "--processors", processors,
 		"--state-dir", filepath.Join(b.WorkDir, strings.TrimSuffix(cfg.TopicPrefix, ".")),
 		"--instance-id", "bench", "--http", "127.0.0.1:0", "--log-level", "warn")
+	if b.Storage != "" {
+		c.Args = append(c.Args, "--storage", b.Storage)
+	}
 	if b.Profile != "" {
 		name := filepath.Join(b.Profile, strings.TrimSuffix(cfg.TopicPrefix, "."))
 		c.Env = append(os.Environ(), "TRADESTREAM_CPUPROFILE="+name+".cpu", "TRADESTREAM_MEMPROFILE="+name+".alloc")

@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/lovoo/goka"
-	"github.com/lovoo/goka/storage"
 
 	"github.com/tradestream/tradestream/processors/calendar"
 	"github.com/tradestream/tradestream/topology"
+	"github.com/tradestream/tradestream/topology/memstore"
 )
 
 // errViolations means a check found broken invariants: exit code 1.
@@ -85,9 +85,9 @@ func printReport(w io.Writer, r calendar.Report, strict bool) error {
 }
 
 // readTable reads every value of a group table as it is in Kafka now: a
-// goka view over in-memory storage, run until it recovered.
+// goka view over in-memory storage (topology/memstore), run until it recovered.
 func readTable[T any](ctx context.Context, cat *topology.Catalog, table *topology.Table[T]) ([]T, error) {
-	opts := append(cat.Config().ViewOptions(), goka.WithViewStorageBuilder(storage.MemoryBuilder()))
+	opts := append(cat.Config().ViewOptions(), goka.WithViewStorageBuilder(memstore.Builder()))
 	v, err := goka.NewView(cat.Config().Brokers, table.Topic, table.GokaCodec(), opts...)
 	if err != nil {
 		return nil, fmt.Errorf("view of %s: %w", table.Topic, err)

@@ -36,6 +36,9 @@ type Config struct {
 	RegistryPassword topology.Secret
 	// Processors lists the groups to run: "all" or names. Default: all.
 	Processors string
+	// Storage is where processor groups keep their tables: "leveldb" or
+	// "memory", then exceptions as group=kind. Default: leveldb.
+	Storage string
 	// StateDir holds local table state, one sub-directory per instance.
 	// Default: a temporary directory (demo), ./tradestream-state (run).
 	StateDir string
@@ -109,6 +112,7 @@ func (f *flagSet) server(defaultStateDir string) {
 	f.StringVar(&f.cfg.HTTPAddr, "http", "127.0.0.1:8080", "HTTP API listen address")
 	f.StringVar(&f.cfg.Processors, "processors", "all", `processor groups to run: "all" or a comma-separated list`)
 	f.StringVar(&f.cfg.StateDir, "state-dir", defaultStateDir, "directory for local table state")
+	f.StringVar(&f.cfg.Storage, "storage", defaultStorage, `processor groups' table storage: "leveldb" or "memory" (rebuilt from the changelog at start), then exceptions as group=kind, e.g. "leveldb,tracking=memory"`)
 	host, _ := os.Hostname()
 	f.StringVar(&f.cfg.InstanceID, "instance-id", host, "instance name (its state lives in state-dir/instance-id)")
 	f.StringVar(&f.cfg.APIKeys, "api-keys", "", "JSON file of API keys [{key, tenant, role}]")
@@ -198,6 +202,9 @@ func (c *Config) validate() error {
 		return usageErr("--tenants and --tradespeople must not be negative")
 	}
 	if _, err := selectGroups(c.Processors); err != nil {
+		return err
+	}
+	if _, err := parseStorage(c.Storage); err != nil {
 		return err
 	}
 	if err := c.Kafka.Check(); err != nil {

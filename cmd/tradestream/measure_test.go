@@ -28,6 +28,7 @@ import (
 	"github.com/tradestream/tradestream/processors/ingest"
 	"github.com/tradestream/tradestream/state"
 	"github.com/tradestream/tradestream/topology"
+	"github.com/tradestream/tradestream/topology/memstore"
 )
 
 // measureRuns is how many times each figure is measured; the median is
@@ -68,26 +69,41 @@ func TestMeasureTableRecovery(t *testing.T) {
 	t.Logf("produced %d job records (%.0f bytes each) in %s: %.0f records/s", n, float64(bytes)/float64(n),
 		took.Round(time.Millisecond), float64(n)/took.Seconds())
 
-	var rates []float64
-	for run := range measureRuns {
-		v, err := state.NewView(cat.Config(), cat.Jobs, goka.WithViewStorageBuilder(storage.DefaultBuilder(t.TempDir())))
-		require.NoError(t, err)
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan error, 1)
-		start := time.Now()
-		go func() { done <- v.Run(ctx) }()
-		eventually(t, 10*time.Minute, v.Recovered, "view recovered")
-		took := time.Since(start)
-		j, err := v.Get(ingest.JobKey("measure", fmt.Sprintf("job-%d", n-1)))
-		require.NoError(t, err)
-		require.NotNil(t, j, "the last job is in the view")
-		cancel()
-		require.NoError(t, <-done)
-		rates = append(rates, float64(n)/took.Seconds())
-		t.Logf("run %d: view of %d records recovered in %s: %.0f records/s", run+1, n, took.Round(time.Millisecond), rates[run])
+	// Each run recovers a view with LevelDB storage, then one with memory
+	// storage (--storage memory: what a processor table of that kind costs
+	// at every start), side by side.
+	kinds := []struct {
+		name  string
+		build func() storage.Builder
+	}{
+		{"LevelDB", func() storage.Builder { return storage.DefaultBuilder(t.TempDir()) }},
+		{"memory", memstore.Builder},
 	}
-	t.Logf("MEASURE table recovery (LevelDB view, %d records, 12 partitions): median %.0f records/s over %d runs %v",
-		n, median(rates), measureRuns, rounded(rates))
+	rates := make([][]float64, len(kinds))
+	for run := range measureRuns {
+		for k, kind := range kinds {
+			v, err := state.NewView(cat.Config(), cat.Jobs, goka.WithViewStorageBuilder(kind.build()))
+			require.NoError(t, err)
+			ctx, cancel := context.WithCancel(t.Context())
+			done := make(chan error, 1)
+			start := time.Now()
+			go func() { done <- v.Run(ctx) }()
+			eventually(t, 10*time.Minute, v.Recovered, "view recovered")
+			took := time.Since(start)
+			j, err := v.Get(ingest.JobKey("measure", fmt.Sprintf("job-%d", n-1)))
+			require.NoError(t, err)
+			require.NotNil(t, j, "the last job is in the view")
+			cancel()
+			require.NoError(t, <-done)
+			rates[k] = append(rates[k], float64(n)/took.Seconds())
+			t.Logf("run %d: %s view of %d records recovered in %s: %.0f records/s", run+1, kind.name, n,
+				took.Round(time.Millisecond), rates[k][run])
+		}
+	}
+	for k, kind := range kinds {
+		t.Logf("MEASURE table recovery (%s view, %d records, 12 partitions): median %.0f records/s over %d runs %v",
+			kind.name, n, median(rates[k]), measureRuns, rounded(rates[k]))
+	}
 }
 
 // produceJobs writes n posted jobs of tenant "measure" to the jobs table
