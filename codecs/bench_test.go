@@ -35,7 +35,7 @@ func benchValues() []struct {
 		name, schema string
 		value        any
 	}{
-		{"ping", "location_ping", &LocationPing{TenantID: "acme", TradespersonID: "tp-0042", Lat: 51.5, Lon: -0.12, At: at, SpeedKmh: &speed}},
+		{"ping", "tracking_input", &TrackingInput{Ping: &LocationPing{TenantID: "acme", TradespersonID: "tp-0042", Lat: 51.5, Lon: -0.12, At: at, SpeedKmh: &speed}}},
 		{"tracking_state_outbox_2", "tracking_state", state(2)},
 		{"tracking_state_outbox_8", "tracking_state", state(8)},
 		{"eta_update", "command", &Command{CommandID: "eta-1", TenantID: "acme", Kind: KindETAUpdate, JobID: "job-000123",

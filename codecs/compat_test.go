@@ -31,7 +31,6 @@ var schemaTypes = map[string]reflect.Type{
 	"job_event":        reflect.TypeFor[JobEvent](),
 	"late_record":      reflect.TypeFor[LateRecord](),
 	"ledger_entry":     reflect.TypeFor[LedgerEntry](),
-	"location_ping":    reflect.TypeFor[LocationPing](),
 	"match_cell":       reflect.TypeFor[MatchCell](),
 	"match_event":      reflect.TypeFor[MatchEvent](),
 	"notification":     reflect.TypeFor[Notification](),
@@ -40,7 +39,7 @@ var schemaTypes = map[string]reflect.Type{
 	"promo":            reflect.TypeFor[Promo](),
 	"rejection":        reflect.TypeFor[Rejection](),
 	"tenant_pricing":   reflect.TypeFor[TenantPricing](),
-	"tracking_command": reflect.TypeFor[TrackingCommand](),
+	"tracking_input":   reflect.TypeFor[TrackingInput](),
 	"tracking_state":   reflect.TypeFor[TrackingState](),
 	"tradesperson":     reflect.TypeFor[Tradesperson](),
 }
@@ -85,7 +84,6 @@ func codecFor(t testing.TB, reg Registry, name string) pathCodec {
 		"job_event":        func() pathCodec { return newPathCodec[JobEvent](t, reg, s, text) },
 		"late_record":      func() pathCodec { return newPathCodec[LateRecord](t, reg, s, text) },
 		"ledger_entry":     func() pathCodec { return newPathCodec[LedgerEntry](t, reg, s, text) },
-		"location_ping":    func() pathCodec { return newPathCodec[LocationPing](t, reg, s, text) },
 		"match_cell":       func() pathCodec { return newPathCodec[MatchCell](t, reg, s, text) },
 		"match_event":      func() pathCodec { return newPathCodec[MatchEvent](t, reg, s, text) },
 		"notification":     func() pathCodec { return newPathCodec[Notification](t, reg, s, text) },
@@ -94,7 +92,7 @@ func codecFor(t testing.TB, reg Registry, name string) pathCodec {
 		"promo":            func() pathCodec { return newPathCodec[Promo](t, reg, s, text) },
 		"rejection":        func() pathCodec { return newPathCodec[Rejection](t, reg, s, text) },
 		"tenant_pricing":   func() pathCodec { return newPathCodec[TenantPricing](t, reg, s, text) },
-		"tracking_command": func() pathCodec { return newPathCodec[TrackingCommand](t, reg, s, text) },
+		"tracking_input":   func() pathCodec { return newPathCodec[TrackingInput](t, reg, s, text) },
 		"tracking_state":   func() pathCodec { return newPathCodec[TrackingState](t, reg, s, text) },
 		"tradesperson":     func() pathCodec { return newPathCodec[Tradesperson](t, reg, s, text) },
 	}

@@ -4,7 +4,7 @@ import "time"
 
 // Internal command kinds of tracking.
 const (
-	// KindTrackJob tells the tracking group (tracking-commands topic) that
+	// KindTrackJob tells the tracking group (tracking-inputs topic) that
 	// the tradesperson is en route to JobID at Location since At.
 	KindTrackJob = "track_job"
 	// KindUntrackJob tells the tracking group that JobID left en_route.
@@ -23,8 +23,17 @@ const (
 	NoticeArrived  = "arrived"
 )
 
-// LocationPing is one GPS position of a tradesperson: the value of the
-// locations stream, keyed "<tenant>/<tradesperson>".
+// TrackingInput is one record of the tracking-inputs stream, keyed
+// "<tenant>/<tradesperson>": a GPS ping, written by the API, or a tracking
+// command, written by the jobs group. Both share one log so that the
+// tracking group, and a replay of it, sees them in one order. Exactly one
+// pointer is set.
+type TrackingInput struct {
+	Ping    *LocationPing    `avro:"ping"`
+	Command *TrackingCommand `avro:"command"`
+}
+
+// LocationPing is one GPS position of a tradesperson, as a TrackingInput.
 type LocationPing struct {
 	TenantID       string    `avro:"tenant_id"`
 	TradespersonID string    `avro:"tradesperson_id"`
@@ -36,8 +45,8 @@ type LocationPing struct {
 }
 
 // TrackingCommand is the input of the tracking group from the jobs group,
-// keyed "<tenant>/<tradesperson>": a job went en_route (KindTrackJob) or
-// left it (KindUntrackJob).
+// as a TrackingInput: a job went en_route (KindTrackJob) or left it
+// (KindUntrackJob).
 type TrackingCommand struct {
 	CommandID      string   `avro:"command_id"`
 	TenantID       string   `avro:"tenant_id"`

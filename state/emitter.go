@@ -12,7 +12,7 @@ import (
 )
 
 // KafkaEmitter writes commands to the commands topic, and pings to the
-// locations stream, with acks=all idempotent producers.
+// tracking inputs, with acks=all idempotent producers.
 type KafkaEmitter struct {
 	emitter   *goka.Emitter
 	locations *goka.Emitter
@@ -25,7 +25,7 @@ func NewKafkaEmitter(cat *topology.Catalog, opts ...goka.EmitterOption) (*KafkaE
 	if err != nil {
 		return nil, fmt.Errorf("state: emitter: %w", err)
 	}
-	l, err := goka.NewEmitter(cfg.Brokers, cat.Locations.Topic, cat.Locations.Codec(), append(cfg.EmitterOptions(), opts...)...)
+	l, err := goka.NewEmitter(cfg.Brokers, cat.TrackingInputs.Topic, cat.TrackingInputs.Codec(), append(cfg.EmitterOptions(), opts...)...)
 	if err != nil {
 		_ = e.Finish()
 		return nil, fmt.Errorf("state: locations emitter: %w", err)
@@ -34,12 +34,14 @@ func NewKafkaEmitter(cat *topology.Catalog, opts ...goka.EmitterOption) (*KafkaE
 }
 
 // EmitLocations implements LocationEmitter: every ping is produced at once
-// (the producer batches them per partition), and it returns once Kafka
-// acknowledged all of them, or the first failure, or when ctx is done.
+// (the producer batches them per partition), as a codecs.TrackingInput, and
+// it returns once Kafka acknowledged all of them, or the first failure, or
+// when ctx is done. The producer stamps each record with the time it was
+// written: the tracking group judges the ping's time by it.
 func (e *KafkaEmitter) EmitLocations(ctx context.Context, pings []*codecs.LocationPing) error {
 	done := make(chan error, len(pings))
 	for _, p := range pings {
-		promise, err := e.locations.Emit(p.TenantID+"/"+p.TradespersonID, p)
+		promise, err := e.locations.Emit(p.TenantID+"/"+p.TradespersonID, &codecs.TrackingInput{Ping: p})
 		if err != nil {
 			return fmt.Errorf("state: emitting location of %s: %w", p.TradespersonID, err)
 		}

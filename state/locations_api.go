@@ -13,7 +13,7 @@ import (
 // MaxLocationBatch is the most pings one POST .../locations may carry.
 const MaxLocationBatch = 1000
 
-// LocationEmitter writes pings to the locations stream, keyed
+// LocationEmitter writes pings to the tracking inputs, keyed
 // "<tenant>/<tradesperson>", and returns once Kafka acknowledged every one
 // of them (acks=all).
 type LocationEmitter interface {
@@ -61,9 +61,9 @@ func validateLocations(tenant string, batch []locationJSON) ([]*codecs.LocationP
 }
 
 // postLocations accepts a batch of pings: 400 for a shape error, 202 once
-// Kafka acknowledged every ping. The pings go straight to the locations
-// stream, not through the tenant-ordered commands topic: they are ordered
-// by their own time, per tradesperson.
+// Kafka acknowledged every ping. The pings go straight to the tracking
+// group's input, not through the tenant-ordered commands topic: they are
+// ordered by their own time, per tradesperson.
 func (s *Server) postLocations(w http.ResponseWriter, r *http.Request) {
 	if s.opts.Locations == nil {
 		writeError(w, errUnavailable)

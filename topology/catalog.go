@@ -29,8 +29,7 @@ const (
 	NotificationsTopic        goka.Stream = "tradestream.notifications"
 	CalendarCommandsTopic     goka.Stream = "tradestream.calendar-commands"
 	DependencyCommandsTopic   goka.Stream = "tradestream.dependency-commands"
-	LocationsTopic            goka.Stream = "tradestream.locations"
-	TrackingCommandsTopic     goka.Stream = "tradestream.tracking-commands"
+	TrackingInputsTopic       goka.Stream = "tradestream.tracking-inputs"
 	JobEventsTopic            goka.Stream = "tradestream.job-events"
 	InsightUpdatesTopic       goka.Stream = "tradestream.insight-updates"
 	InsightsLateTopic         goka.Stream = "tradestream.insights-late"
@@ -156,13 +155,13 @@ type Catalog struct {
 	DependencyCommands *Stream[codecs.Command]
 	// Dependencies is each tenant's depends_on graph, keyed by tenant.
 	Dependencies *Table[codecs.DependencyGraph]
-	// Locations carries the tradespeople's GPS pings, keyed
-	// "<tenant>/<tradesperson>": the highest-volume stream, written by the
-	// API in batches.
-	Locations *Stream[codecs.LocationPing]
-	// TrackingCommands tells the tracking group which job a tradesperson is
-	// en route to, keyed "<tenant>/<tradesperson>".
-	TrackingCommands *Stream[codecs.TrackingCommand]
+	// TrackingInputs is the tracking group's one input, keyed
+	// "<tenant>/<tradesperson>": the tradespeople's GPS pings, written by
+	// the API in batches (the highest-volume stream), and the tracking
+	// commands of the jobs group (which job a tradesperson is en route to).
+	// One log per tradesperson: a replay sees pings and commands in the
+	// order the live run saw them.
+	TrackingInputs *Stream[codecs.TrackingInput]
 	// Tracking is the tracking group's table: each tradesperson's active
 	// en-route job, last ping and speed estimate, keyed "<tenant>/<tradesperson>".
 	Tracking *Table[codecs.TrackingState]
@@ -241,8 +240,7 @@ func NewCatalog(cfg Config, reg codecs.Registry) (*Catalog, error) {
 	c.Calendars = table[codecs.Calendar](&b, CalendarGroup, "calendar", "tenant_id/tradesperson_id")
 	c.DependencyCommands = stream[codecs.Command](&b, DependencyCommandsTopic, "command", "tenant_id", JobsGroup)
 	c.Dependencies = table[codecs.DependencyGraph](&b, DependenciesGroup, "dependency_graph", "tenant_id")
-	c.Locations = stream[codecs.LocationPing](&b, LocationsTopic, "location_ping", "tenant_id/tradesperson_id", "")
-	c.TrackingCommands = stream[codecs.TrackingCommand](&b, TrackingCommandsTopic, "tracking_command", "tenant_id/tradesperson_id", JobsGroup)
+	c.TrackingInputs = stream[codecs.TrackingInput](&b, TrackingInputsTopic, "tracking_input", "tenant_id/tradesperson_id", "")
 	c.Tracking = table[codecs.TrackingState](&b, TrackingGroup, "tracking_state", "tenant_id/tradesperson_id")
 	c.JobEvents = stream[codecs.JobEvent](&b, JobEventsTopic, "job_event", "tenant_id", JobsGroup)
 	c.Insights = table[codecs.InsightsState](&b, InsightsGroup, "insights_state", "tenant_id")

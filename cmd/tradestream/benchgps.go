@@ -17,7 +17,8 @@ import (
 )
 
 // The GPS workload: gpsTradespeople tradespeople, each en route to one job
-// (a track_job command written before the pings), each ping gpsStepKm
+// (a track_job command written before the pings, on the same tracking
+// inputs topic), each ping gpsStepKm
 // closer to it from gpsStartKm away: every ping changes the ETA's distance
 // at 0.1 km resolution, so every ping is written as an ETA (the tracking
 // group's Visible rule).
@@ -42,7 +43,7 @@ func gpsKeys(tp int) (tenant, person, job string) {
 // previous one.
 type gpsFeed struct {
 	input  string
-	codec  *codecs.Avro[codecs.LocationPing]
+	codec  *codecs.Avro[codecs.TrackingInput]
 	lastAt []int64
 }
 
@@ -54,7 +55,7 @@ func (g *gpsFeed) ping(i int, now time.Time) (key, value []byte, id string) {
 	km := max(gpsStartKm-gpsStepKm*float64(n), 1)
 	p := &codecs.LocationPing{TenantID: tenant, TradespersonID: person, Lat: gpsJob.Lat + km/111.2, Lon: gpsJob.Lon,
 		At: time.UnixMilli(at).UTC()}
-	v, err := g.codec.Encode(p)
+	v, err := g.codec.Encode(&codecs.TrackingInput{Ping: p})
 	if err != nil {
 		panic(fmt.Sprintf("bench: encoding a ping: %v", err)) // the registry is gone: nothing to measure
 	}
@@ -76,24 +77,24 @@ func gpsSetup(ctx context.Context, b *benchConfig, prefix string) (*topology.Cat
 	since := time.Now().UTC().Add(-time.Minute).Truncate(time.Millisecond)
 	for tp := range gpsTradespeople {
 		tenant, person, job := gpsKeys(tp)
-		v, err := cat.TrackingCommands.Avro.Encode(&codecs.TrackingCommand{CommandID: "bench-track-" + job, TenantID: tenant,
-			TradespersonID: person, Kind: codecs.KindTrackJob, JobID: job, Location: gpsJob, At: since})
+		v, err := cat.TrackingInputs.Avro.Encode(&codecs.TrackingInput{Command: &codecs.TrackingCommand{CommandID: "bench-track-" + job,
+			TenantID: tenant, TradespersonID: person, Kind: codecs.KindTrackJob, JobID: job, Location: gpsJob, At: since}})
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		p.send(string(cat.TrackingCommands.Topic), []byte(tenant+"/"+person), v)
+		p.send(string(cat.TrackingInputs.Topic), []byte(tenant+"/"+person), v)
 	}
 	if err := p.flush(); err != nil {
 		return nil, nil, nil, err
 	}
-	return cat, cfg, &gpsFeed{input: string(cat.Locations.Topic), codec: cat.Locations.Avro, lastAt: make([]int64, gpsTradespeople)}, nil
+	return cat, cfg, &gpsFeed{input: string(cat.TrackingInputs.Topic), codec: cat.TrackingInputs.Avro, lastAt: make([]int64, gpsTradespeople)}, nil
 }
 
 // gpsRun is the plumbing shared by (a) and (e): pings in, eta_update job
 // commands out (recognised by their command id, the first field).
 func gpsRun(cat *topology.Catalog, feed *gpsFeed) *workloadRun {
 	return &workloadRun{
-		input: string(cat.Locations.Topic), output: string(cat.JobCommands.Topic),
+		input: string(cat.TrackingInputs.Topic), output: string(cat.JobCommands.Topic),
 		record:   feed.ping,
 		outputID: etaCommandID,
 		prime:    feed.prime,
@@ -110,9 +111,9 @@ func gpsRun(cat *topology.Catalog, feed *gpsFeed) *workloadRun {
 }
 
 // prime sends one ping per tradesperson, again for those without an ETA
-// after a while (the join reads pings and track_job commands independently:
-// a ping may come before its tradesperson's job), until every tradesperson
-// has had one: the join's table holds every job.
+// after a while, until every tradesperson has had one: the join's table
+// holds every job. (The track_job commands precede the pings on the same
+// log, so one round is expected; the rounds guard against a lost record.)
 func (g *gpsFeed) prime(ctx context.Context, p *benchProducer, w *outputWatcher) (int, error) {
 	missing := make([]int, gpsTradespeople)
 	for tp := range missing {
@@ -199,7 +200,7 @@ func streamsGPSWorkload(ctx context.Context, b *benchConfig, prefix string) (*wo
 	r := gpsRun(cat, feed)
 	r.worker = exec.Command("java", "-Xmx512m", "-cp", jar+string(os.PathListSeparator)+filepath.Join(b.StreamsDir, "target", "lib", "*"),
 		"-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "tradestream.bench.EtaApp",
-		b.Brokers, prefix+"streams", r.input, string(cat.TrackingCommands.Topic), r.output,
+		b.Brokers, prefix+"streams", r.input, r.output,
 		filepath.Join(b.WorkDir, prefix+"streams-state"), schemas,
 		fmt.Sprint(binary.BigEndian.Uint32(probe[1:5])), "2")
 	return r, nil

@@ -18,6 +18,8 @@ func (a *app) dashboardSources(jobs *state.View[codecs.Job], people *state.View[
 		Metrics: a.cat.Metrics.Registry,
 		Rates: []state.RateSource{
 			{Name: "commands_per_second", Group: prefix + string(topology.IngestGroup), Topic: string(a.cat.Commands.Topic)},
-			{Name: "pings_per_second", Group: prefix + string(topology.TrackingGroup), Topic: string(a.cat.Locations.Topic)},
+			// The tracking inputs are pings but for a track_job and an
+			// untrack_job per job.
+			{Name: "pings_per_second", Group: prefix + string(topology.TrackingGroup), Topic: string(a.cat.TrackingInputs.Topic)},
 		}}
 }

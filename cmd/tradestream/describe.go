@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -45,7 +46,7 @@ func describeText(w io.Writer, cat *topology.Catalog, graphs []*goka.GroupGraph)
 		}
 		owner := string(s.Owner)
 		if owner == "" {
-			owner = writers(s.Name, string(cat.Commands.Topic), graphs)
+			owner = writers(s.Name, []string{string(cat.Commands.Topic), string(cat.TrackingInputs.Topic)}, graphs)
 		}
 		fmt.Fprintf(w, "| `%s` | %s | `%s` | %d | %s | %s | %s |\n", s.Name, s.Key, s.Value, s.Partitions, s.Cleanup, retention, owner)
 	}
@@ -74,10 +75,11 @@ func describeText(w io.Writer, cat *topology.Catalog, graphs []*goka.GroupGraph)
 }
 
 // writers names who writes a topic with no owning group: the groups that
-// output it, and the API for commands.
-func writers(topic, commands string, graphs []*goka.GroupGraph) string {
+// output it, and the API for the topics it writes (the commands, the
+// pings).
+func writers(topic string, api []string, graphs []*goka.GroupGraph) string {
 	var out []string
-	if topic == commands {
+	if slices.Contains(api, topic) {
 		out = append(out, "HTTP API", "simulator")
 	}
 	for _, g := range graphs {

@@ -91,8 +91,8 @@ func TestGarbageOnEveryInputIsDeadLetteredAndValidTrafficGoesOn(t *testing.T) {
 	}
 	sort.Strings(topics)
 	t.Logf("%d input topics: %s", len(topics), strings.Join(topics, ", "))
-	for _, s := range cat.Specs() { // the CDC topics and the internal command topics are inputs
-		if strings.HasSuffix(s.Name, "commands") || s.Owner == topology.ExternalOwner {
+	for _, s := range cat.Specs() { // the CDC topics, the command topics and the tracking inputs are inputs
+		if strings.HasSuffix(s.Name, "commands") || strings.HasSuffix(s.Name, "inputs") || s.Owner == topology.ExternalOwner {
 			require.Contains(t, inputs, s.Name)
 		}
 	}

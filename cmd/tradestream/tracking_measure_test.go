@@ -54,14 +54,14 @@ func measureTracking(t *testing.T, tradespeople, per int) (float64, float64) {
 	ctx := t.Context()
 
 	// Every tradesperson en route to a job 20 km south of their first ping.
-	tc, err := goka.NewEmitter(cat.Config().Brokers, cat.TrackingCommands.Topic, cat.TrackingCommands.Codec(), cat.Config().EmitterOptions()...)
+	tc, err := goka.NewEmitter(cat.Config().Brokers, cat.TrackingInputs.Topic, cat.TrackingInputs.Codec(), cat.Config().EmitterOptions()...)
 	require.NoError(t, err)
 	start := time.Now().UTC().Add(-time.Duration(per) * 10 * time.Second).Truncate(time.Second)
 	dest := codecs.GeoPoint{Lat: 51.5, Lon: -0.12}
 	for i := range tradespeople {
 		tp := fmt.Sprintf("tp%d", i)
-		require.NoError(t, tc.EmitSync("acme/"+tp, &codecs.TrackingCommand{CommandID: "track_job-j" + tp, TenantID: "acme",
-			TradespersonID: tp, Kind: codecs.KindTrackJob, JobID: "j" + tp, Location: dest, At: start}))
+		require.NoError(t, tc.EmitSync("acme/"+tp, &codecs.TrackingInput{Command: &codecs.TrackingCommand{CommandID: "track_job-j" + tp,
+			TenantID: "acme", TradespersonID: tp, Kind: codecs.KindTrackJob, JobID: "j" + tp, Location: dest, At: start}}))
 	}
 	require.NoError(t, tc.Finish())
 

@@ -27,7 +27,7 @@ func Define(cat *topology.Catalog) *goka.GroupGraph {
 		cat.DependencyCommands.Output(),
 		cat.JobCommands.Output(),
 		cat.Notifications.Output(),
-		cat.TrackingCommands.Output(),
+		cat.TrackingInputs.Output(),
 		cat.TradespersonCommands.Output(),
 		cat.JobEvents.Output(),
 		cat.ConversationCommands.Output(),
@@ -131,7 +131,7 @@ func (p *processor) sendSchedule(ctx goka.Context, msgs []Message) {
 		case ToNotify:
 			p.cat.Notifications.Emit(ctx, m.Key, m.Notification)
 		case ToTracking:
-			p.cat.TrackingCommands.Emit(ctx, m.Key, m.Tracking)
+			p.cat.TrackingInputs.Emit(ctx, m.Key, trackingInput(m.Tracking))
 		}
 	}
 }

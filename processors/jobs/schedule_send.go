@@ -22,7 +22,7 @@ type Message struct {
 	Calendar *codecs.CalendarRequest
 	// Notification goes to notifications (ToNotify).
 	Notification *codecs.Notification
-	// Tracking goes to tracking-commands (ToTracking).
+	// Tracking goes to the tracking inputs (ToTracking).
 	Tracking *codecs.TrackingCommand
 }
 

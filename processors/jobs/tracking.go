@@ -89,6 +89,13 @@ func trackingCommand(cmd *codecs.Command, job *codecs.Job, e Effect) *codecs.Tra
 	return out
 }
 
+// trackingInput wraps a tracking command for the tracking group's one
+// input, which it shares with the pings of the API (one log per
+// tradesperson: a replay sees both in the order of the live run).
+func trackingInput(c *codecs.TrackingCommand) *codecs.TrackingInput {
+	return &codecs.TrackingInput{Command: c}
+}
+
 // enRouteSince is when the job last went en_route.
 func enRouteSince(job *codecs.Job, cmd *codecs.Command) time.Time {
 	for i := len(job.StatusHistory) - 1; i >= 0; i-- {

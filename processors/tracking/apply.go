@@ -26,13 +26,15 @@ type PingResult struct {
 	Reject string
 }
 
-// ApplyPing joins ping p, stored under key, with st (nil: no state yet),
-// at processing time now. It never modifies its arguments.
-func ApplyPing(st *codecs.TrackingState, key string, p *codecs.LocationPing, cfg Config, now time.Time) PingResult {
+// ApplyPing joins ping p, stored under key and logged at logged (its
+// record's time on the log), with st (nil: no state yet). It never
+// modifies its arguments, and reads no clock: the same record gives the
+// same result on a replay.
+func ApplyPing(st *codecs.TrackingState, key string, p *codecs.LocationPing, cfg Config, logged time.Time) PingResult {
 	if key != p.TenantID+"/"+p.TradespersonID {
 		return PingResult{Reject: "key " + key + " is not the ping's tenant_id/tradesperson_id"}
 	}
-	if why := Invalid(p, now, cfg.MaxFuture); why != "" {
+	if why := Invalid(p, logged, cfg.MaxFuture); why != "" {
 		return PingResult{Reject: why}
 	}
 	if st != nil && st.Last != nil && !p.At.After(st.Last.At) {

@@ -67,11 +67,11 @@ func BenchmarkPingJoin(b *testing.B) {
 	}
 	b.Run("codecs", func(b *testing.B) {
 		cat := topologytest.Catalog(b)
-		pingCodec, stateCodec, cmdCodec := cat.Locations.Avro, cat.Tracking.Codec, cat.JobCommands.Avro
+		inputCodec, stateCodec, cmdCodec := cat.TrackingInputs.Avro, cat.Tracking.Codec, cat.JobCommands.Avro
 		raw := make([][]byte, len(pings))
 		for i, p := range pings {
 			var err error
-			if raw[i], err = pingCodec.Encode(p); err != nil {
+			if raw[i], err = inputCodec.Encode(&codecs.TrackingInput{Ping: p}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -94,12 +94,12 @@ func BenchmarkPingJoin(b *testing.B) {
 			if i > 0 && i%len(pings) == 0 {
 				st = encodeStates()
 			}
-			v, err := pingCodec.Decode(raw[i%len(pings)])
+			v, err := inputCodec.Decode(raw[i%len(pings)])
 			i++
 			if err != nil {
 				b.Fatal(err)
 			}
-			p := v.(*codecs.LocationPing)
+			p := v.(*codecs.TrackingInput).Ping
 			key := p.TenantID + "/" + p.TradespersonID
 			cur, err := stateCodec.Decode(st[key])
 			if err != nil {
@@ -134,7 +134,7 @@ func BenchmarkPingCodecs(b *testing.B) {
 		r := ApplyPing(st, "acme/tp0", p, cfg, t0.Add(time.Hour))
 		st, eff = r.State, r.Effects
 	}
-	ping, _ := cat.Locations.Avro.Encode(benchPings(1, 1)[0])
+	ping, _ := cat.TrackingInputs.Avro.Encode(&codecs.TrackingInput{Ping: benchPings(1, 1)[0]})
 	state, _ := cat.Tracking.Codec.Encode(st)
 	cmd := JobCommand("acme", eff[0])
 	cmdBytes, _ := cat.JobCommands.Avro.Encode(cmd)
@@ -149,7 +149,7 @@ func BenchmarkPingCodecs(b *testing.B) {
 			}
 		})
 	}
-	run("ping-decode", func() error { _, err := cat.Locations.Avro.Decode(ping); return err })
+	run("ping-decode", func() error { _, err := cat.TrackingInputs.Avro.Decode(ping); return err })
 	run("state-decode", func() error { _, err := cat.Tracking.Codec.Decode(state); return err })
 	run("state-encode", func() error { _, err := cat.Tracking.Codec.Encode(st); return err })
 	run("eta-command-encode", func() error { _, err := cat.JobCommands.Avro.Encode(cmd); return err })

@@ -1,21 +1,36 @@
 // Package tracking is the processor group that turns the tradespeople's GPS
-// pings into ETAs: a stream-table join of the locations stream with the
-// tracking table, keyed "<tenant>/<tradesperson>".
+// pings into ETAs: a stream-table join of the tracking-inputs stream with
+// the tracking table, keyed "<tenant>/<tradesperson>".
+//
+// # One input
+//
+// Pings (written by the API) and tracking commands (written by the jobs
+// group) share one topic, each record a codecs.TrackingInput carrying one
+// of them: per tradesperson, one log holds both in the order they were
+// written, and the group (and a replay of it from earliest) consumes them
+// in that order. With two topics the order between them would be decided
+// by the consumer's fetches each time, and a replay would join pings with
+// other jobs than the live run did. An input carrying neither or both is
+// dead-lettered (ErrNotOneInput).
 //
 // # The table
 //
 // Each tradesperson's TrackingState holds the job they are en route to (its
 // location, since when, the last ETA sent to it), the last accepted ping and
 // a moving average of the observed speed. The jobs group fills the active
-// job through the tracking-commands topic: track_job when a job goes
-// en_route, untrack_job when it leaves it (on_site, completed, cancelled).
+// job through the tracking inputs: track_job when a job goes en_route,
+// untrack_job when it leaves it (on_site, completed, cancelled).
 //
 // # A ping
 //
 //   - invalid (coordinates out of range, no time, a time more than
-//     Config.MaxFuture ahead of the processing clock, a key that is not the
-//     ping's tenant/tradesperson): written to the rejects topic with the
-//     reason, and otherwise ignored;
+//     Config.MaxFuture ahead of its record's time on the log, a record with
+//     no time on the log, a key that is not the ping's tenant/tradesperson):
+//     written to the rejects topic with the reason, and otherwise ignored.
+//     The record's time is its Kafka timestamp, set by the producer when
+//     the API wrote the ping (or by the broker with LogAppendTime): the
+//     group reads no clock, so a replay rejects exactly the pings the live
+//     run rejected;
 //   - not newer than the last ping (older, or a duplicate): no effect; the
 //     records a ping of that time sent are sent again (the outbox: a crash
 //     may have kept the state and lost the records; receivers are idempotent);

@@ -86,10 +86,16 @@ func Visible(last, next *codecs.ETA, refresh time.Duration, stepKm float64) bool
 		next.UpdatedAt.Sub(last.UpdatedAt) >= refresh
 }
 
+// HasLogTime reports whether t, a record's timestamp, is a time: a record
+// produced without one reads as -1 ms (or, in goka's tester, the zero time).
+func HasLogTime(t time.Time) bool { return t.UnixMilli() > 0 }
+
 // Invalid says why a ping cannot be used, or "" when it can: coordinates
-// out of range or not numbers, no time, a time more than maxFuture after
-// now.
-func Invalid(p *codecs.LocationPing, now time.Time, maxFuture time.Duration) string {
+// out of range or not numbers, no time, a record with no time on the log, a
+// time more than maxFuture after the record's time on the log (logged).
+// Judging the future by the log, not by a clock, decides a replayed ping
+// as the live run did.
+func Invalid(p *codecs.LocationPing, logged time.Time, maxFuture time.Duration) string {
 	switch {
 	case math.IsNaN(p.Lat) || p.Lat < -90 || p.Lat > 90:
 		return "lat must be within ±90"
@@ -97,7 +103,9 @@ func Invalid(p *codecs.LocationPing, now time.Time, maxFuture time.Duration) str
 		return "lon must be within ±180"
 	case p.At.IsZero() || p.At.Unix() <= 0:
 		return "the ping has no time"
-	case p.At.Sub(now) > maxFuture:
+	case !HasLogTime(logged):
+		return "the record has no time on the log to judge the ping's time by"
+	case p.At.Sub(logged) > maxFuture:
 		return "at is more than " + maxFuture.String() + " in the future"
 	case p.SpeedKmh != nil && (math.IsNaN(*p.SpeedKmh) || *p.SpeedKmh < 0):
 		return "speed_kmh must not be negative"

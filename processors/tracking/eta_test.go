@@ -156,10 +156,14 @@ func TestInvalid(t *testing.T) {
 		{"lon out of range", ok(func(p *codecs.LocationPing) { p.Lon = -181 }), "lon must be within ±180"},
 		{"no time", ok(func(p *codecs.LocationPing) { p.At = time.Time{} }), "the ping has no time"},
 		{"far in the future", ok(func(p *codecs.LocationPing) { p.At = t0.Add(6 * time.Minute) }), "at is more than 5m0s in the future"},
+		{"long before its record is fine", ok(func(p *codecs.LocationPing) { p.At = t0.Add(-24 * time.Hour) }), ""},
 		{"negative speed", ok(func(p *codecs.LocationPing) { p.SpeedKmh = kmh(-1) }), "speed_kmh must not be negative"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { assert.Equal(t, tc.want, Invalid(tc.ping, t0, 5*time.Minute)) })
+	}
+	for _, logged := range []time.Time{{}, time.UnixMilli(-1)} {
+		assert.Equal(t, "the record has no time on the log to judge the ping's time by", Invalid(ok(func(*codecs.LocationPing) {}), logged, 5*time.Minute))
 	}
 }
 

@@ -1,6 +1,7 @@
 package tracking
 
 import (
+	"errors"
 	"strconv"
 	"time"
 
@@ -12,8 +13,9 @@ import (
 
 // Config tunes the tracking rules.
 type Config struct {
-	// MaxFuture is how far ahead of the processing clock a ping's time may
-	// be; a later ping is rejected. Default: 5 minutes.
+	// MaxFuture is how far ahead of its record's time on the log (the
+	// Kafka timestamp, set when the API wrote it) a ping's time may be; a
+	// later ping is rejected. Default: 5 minutes.
 	MaxFuture time.Duration
 	// ArrivalRadiusKm is the distance from the job at which the
 	// tradesperson has arrived. Default: 0.15 (150 m).
@@ -24,8 +26,6 @@ type Config struct {
 	// DistanceStepKm is the resolution at which a change of distance alone
 	// is written to the job. Default: 0.1 km.
 	DistanceStepKm float64
-	// Now is the processing clock. Default: time.Now.
-	Now func() time.Time
 }
 
 // EnsureDefaults fills unset fields with their defaults.
@@ -42,22 +42,23 @@ func (c *Config) EnsureDefaults() {
 	if c.DistanceStepKm <= 0 {
 		c.DistanceStepKm = 0.1
 	}
-	if c.Now == nil {
-		c.Now = time.Now
-	}
 }
 
 // Define returns the tracking group graph with the default Config.
 func Define(cat *topology.Catalog) *goka.GroupGraph { return DefineWith(cat, Config{}) }
 
-// DefineWith returns the tracking group graph: pings and tracking commands
-// joined with the tracking table; ETAs and arrivals go to the jobs.
+// ErrNotOneInput is the dead-letter reason of a tracking input that
+// carries no ping and no command, or both.
+var ErrNotOneInput = errors.New("tracking: a tracking input carries exactly one of ping and command")
+
+// DefineWith returns the tracking group graph: pings and tracking commands,
+// on one input, joined with the tracking table; ETAs and arrivals go to the
+// jobs.
 func DefineWith(cat *topology.Catalog, cfg Config) *goka.GroupGraph {
 	cfg.EnsureDefaults()
 	p := &processor{cat: cat, cfg: cfg}
 	return topology.DefineGroup(cat, cat.Tracking,
-		cat.Locations.Input(p.ping),
-		cat.TrackingCommands.Input(p.command),
+		cat.TrackingInputs.Input(p.input),
 		cat.JobCommands.Output(),
 		cat.Rejects.Output(),
 	)
@@ -68,10 +69,24 @@ type processor struct {
 	cfg Config
 }
 
+func (p *processor) input(ctx goka.Context, in *codecs.TrackingInput) {
+	switch {
+	case (in.Ping == nil) == (in.Command == nil):
+		p.cat.DeadLetter(ctx, nil, ErrNotOneInput)
+	case in.Ping != nil:
+		p.ping(ctx, in.Ping)
+	default:
+		p.command(ctx, in.Command)
+	}
+}
+
+// ping applies a ping at its record's time on the log, so that a replay
+// judges it as the live run did.
 func (p *processor) ping(ctx goka.Context, ping *codecs.LocationPing) {
-	res := ApplyPing(p.cat.Tracking.Get(ctx), ctx.Key(), ping, p.cfg, p.cfg.Now())
+	logged := ctx.Timestamp()
+	res := ApplyPing(p.cat.Tracking.Get(ctx), ctx.Key(), ping, p.cfg, logged)
 	if res.Reject != "" {
-		p.cat.Rejects.Emit(ctx, ping.TenantID, PingRejection(ping, res.Reject, p.cfg.Now()))
+		p.cat.Rejects.Emit(ctx, ping.TenantID, PingRejection(ping, res.Reject, logged))
 		return
 	}
 	if res.State != nil {
@@ -104,8 +119,15 @@ func JobCommand(tenant string, e codecs.TrackingEffect) *codecs.Command {
 	return cmd
 }
 
-// PingRejection is the rejects-topic record of an invalid ping.
-func PingRejection(p *codecs.LocationPing, reason string, now time.Time) *codecs.Rejection {
+// PingRejection is the rejects-topic record of an invalid ping whose
+// record was logged at logged: the rejection is dated by the log (by the
+// ping's own time when the record has none), so that a replay writes the
+// same record.
+func PingRejection(p *codecs.LocationPing, reason string, logged time.Time) *codecs.Rejection {
+	at := logged
+	if !HasLogTime(logged) {
+		at = p.At
+	}
 	return &codecs.Rejection{CommandID: "ping-" + p.TradespersonID + "-" + strconv.FormatInt(p.At.UnixMilli(), 10),
-		TenantID: p.TenantID, Kind: "location", Code: "invalid", Reason: reason, At: now.UTC()}
+		TenantID: p.TenantID, Kind: "location", Code: "invalid", Reason: reason, At: at.UTC()}
 }

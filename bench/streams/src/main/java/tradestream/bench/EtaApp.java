@@ -3,7 +3,6 @@ package tradestream.bench;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 
@@ -20,46 +19,44 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * Workload (e) of {@code tradestream bench}: the GPS ping → ETA join of the tracking group written
- * with Kafka Streams. Pings (locations topic) and tracking commands (the active en-route job), both
- * keyed "tenant/tradesperson", go through one processor with a persistent (RocksDB, changelogged)
+ * with Kafka Streams. Pings and tracking commands (the active en-route job), both on the tracking
+ * inputs topic (one TrackingInput envelope per record) keyed "tenant/tradesperson", go through one
+ * processor with a persistent (RocksDB, changelogged)
  * store of the tracking state, as the goka group keeps its table; each ping that changes the ETA
  * emits an eta_update command keyed "tenant/job". Values are Avro in the Confluent wire format,
  * with Tradestream's schemas.
  *
- * <p>Arguments: bootstrap application-id locations-topic tracking-commands-topic output-topic
- * state-dir schema-dir command-schema-id threads
+ * <p>Arguments: bootstrap application-id tracking-inputs-topic output-topic state-dir schema-dir
+ * command-schema-id threads
  */
 public final class EtaApp {
   static final String STORE = "tracking";
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 9) {
-      System.err.println("usage: EtaApp bootstrap app-id locations tracking-commands output state-dir"
+    if (args.length != 8) {
+      System.err.println("usage: EtaApp bootstrap app-id tracking-inputs output state-dir"
           + " schema-dir command-schema-id threads");
       System.exit(2);
     }
-    Path schemas = Path.of(args[6]);
+    Path schemas = Path.of(args[5]);
     Schemas s = new Schemas(
-        parse(schemas.resolve("location_ping.avsc")),
-        parse(schemas.resolve("tracking_command.avsc")),
+        parse(schemas.resolve("tracking_input.avsc")),
         parse(schemas.resolve("tracking_state.avsc")),
         parse(schemas.resolve("command.avsc")),
-        Integer.parseInt(args[7]));
-    String locations = args[2];
-    String commands = args[3];
+        Integer.parseInt(args[6]));
 
     StreamsBuilder b = new StreamsBuilder();
     b.addStateStore(Stores.keyValueStoreBuilder(
         Stores.persistentKeyValueStore(STORE), Serdes.String(), Serdes.ByteArray()));
-    b.stream(List.of(locations, commands), Consumed.with(Serdes.String(), Serdes.ByteArray()))
-        .process(() -> new Tracking(s, locations), STORE)
-        .to(args[4], Produced.with(Serdes.String(), Serdes.ByteArray()));
+    b.stream(args[2], Consumed.with(Serdes.String(), Serdes.ByteArray()))
+        .process(() -> new Tracking(s), STORE)
+        .to(args[3], Produced.with(Serdes.String(), Serdes.ByteArray()));
 
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, args[1]);
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, args[0]);
-    p.put(StreamsConfig.STATE_DIR_CONFIG, args[5]);
-    p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.parseInt(args[8]));
+    p.put(StreamsConfig.STATE_DIR_CONFIG, args[4]);
+    p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.parseInt(args[7]));
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
     // The goka instances' settings (topology.Config.Sarama): commit every
     // second, acks=all idempotent producer with one request in flight and no

@@ -20,16 +20,14 @@ import org.apache.avro.io.EncoderFactory;
  * binary body), as the Go codecs read and write them. One instance per stream task thread.
  */
 final class Schemas {
-  final Schema ping;
-  final Schema trackingCommand;
+  final Schema input;
   final Schema state;
   final Schema command;
   final int commandId;
   private final Object[] commandDefaults;
 
-  Schemas(Schema ping, Schema trackingCommand, Schema state, Schema command, int commandId) {
-    this.ping = ping;
-    this.trackingCommand = trackingCommand;
+  Schemas(Schema input, Schema state, Schema command, int commandId) {
+    this.input = input;
     this.state = state;
     this.command = command;
     this.commandId = commandId;
