@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
+	"time"
 
 	"github.com/lovoo/goka/storage"
 )
@@ -46,13 +48,78 @@ func markingBuilder(root string) storage.Builder {
 	}
 }
 
-// markedStorage removes its marker once closed cleanly.
+// offsetEvery is how often a marked storage writes its offset to LevelDB.
+//
+// Goka stores a table partition's offset after every acknowledged table
+// write: one more LevelDB put, journal write included, per record (8 % of
+// the tracking group's CPU, BENCHMARKS.md "Where the time goes"). A marked
+// storage keeps the latest offset in memory and writes it at most this
+// often, and always before it closes. Nothing is lost by the wait: a
+// storage that was not closed cleanly is wiped at the next start whatever
+// its offset (repairLocalState), and a clean close writes the last one.
+const offsetEvery = time.Second
+
+// markedStorage removes its marker once closed cleanly, and writes its
+// offset lazily (see offsetEvery).
 type markedStorage struct {
 	storage.Storage
 	marker string
+
+	mu      sync.Mutex
+	offset  int64 // the latest offset set; valid when hasOff
+	hasOff  bool
+	pending bool      // offset is newer than the stored one
+	written time.Time // when the offset was last stored
+}
+
+// SetOffset keeps offset, and stores it when the last store is
+// offsetEvery old.
+func (m *markedStorage) SetOffset(offset int64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.offset, m.hasOff = offset, true
+	if now := time.Now(); now.Sub(m.written) >= offsetEvery {
+		m.written, m.pending = now, false
+		return m.Storage.SetOffset(offset)
+	}
+	m.pending = true
+	return nil
+}
+
+// GetOffset is the latest offset set, stored or not.
+func (m *markedStorage) GetOffset(def int64) (int64, error) {
+	m.mu.Lock()
+	if m.hasOff {
+		defer m.mu.Unlock()
+		return m.offset, nil
+	}
+	m.mu.Unlock()
+	return m.Storage.GetOffset(def)
+}
+
+// flushOffset stores an offset kept in memory only.
+func (m *markedStorage) flushOffset() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.pending {
+		return nil
+	}
+	m.pending, m.written = false, time.Now()
+	return m.Storage.SetOffset(m.offset)
+}
+
+// MarkRecovered stores the offset recovery reached, then switches modes.
+func (m *markedStorage) MarkRecovered() error {
+	if err := m.flushOffset(); err != nil {
+		return err
+	}
+	return m.Storage.MarkRecovered()
 }
 
 func (m *markedStorage) Close() error {
+	if err := m.flushOffset(); err != nil {
+		return errors.Join(err, m.Storage.Close()) // the marker stays: the next start rebuilds
+	}
 	if err := m.Storage.Close(); err != nil {
 		return err // the marker stays: the next start rebuilds
 	}
