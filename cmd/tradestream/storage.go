@@ -11,8 +11,8 @@ import (
 )
 
 // Where a processor group keeps its tables (its own and the ones it looks
-// up), chosen per group by --storage (see README, "Local state", and
-// BENCHMARKS.md, "Storage"):
+// up), chosen per group by --storage (see docs/operations.md, "Memory
+// storage", and the session 4 results in BENCHMARKS.md):
 //
 //   - leveldb: one LevelDB per table partition under the state directory.
 //     A restart recovers only what the changelog got since the last run.

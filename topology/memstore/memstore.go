@@ -9,7 +9,7 @@
 // `tradestream check` do.
 //
 // Per write it saves LevelDB's journal write and memtable insert, and per
-// read its memtable search (see BENCHMARKS.md, "Storage"); the price is the
+// read its memtable search (BENCHMARKS.md, session 4 results); the price is the
 // table in the heap and a full recovery from the changelog at every start.
 package memstore
 
