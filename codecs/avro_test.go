@@ -41,6 +41,8 @@ func sampleJob() Job {
 		Dependents:   []string{"j-2"}, Probing: true,
 		Probes:       []ProbeAnswer{{TradespersonID: "tp-1", Start: at}, {TradespersonID: "tp-2", Reason: "full"}},
 		BookingOrder: []string{"tp-1"}, PostedSeq: 40,
+		MatchCandidates: []RankedCandidate{{TradespersonID: "tp-1", DistanceKm: 1.5, Seq: 7}}, MatchProbing: true, MatchProbed: 1,
+		MatchAnswers: []ProbeAnswer{{TradespersonID: "tp-1", Start: at}},
 	}
 }
 

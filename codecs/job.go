@@ -44,6 +44,15 @@ type Job struct {
 	CancelReason           *string        `avro:"cancel_reason" json:"cancel_reason"`
 	// OfferedTo are the tradespeople matching offered the job, best first.
 	OfferedTo []string `avro:"offered_to" json:"offered_to"`
+	// MatchCandidates are the ranked candidates matching sent (best
+	// first); once the job offered itself, the offered ones. While
+	// MatchProbing, the first MatchProbed of them are probed and
+	// MatchAnswers holds their calendars' answers (processors/jobs
+	// offers.go).
+	MatchCandidates []RankedCandidate `avro:"match_candidates" json:"-"`
+	MatchProbing    bool              `avro:"match_probing" json:"-"`
+	MatchProbed     int32             `avro:"match_probed" json:"-"`
+	MatchAnswers    []ProbeAnswer     `avro:"match_answers" json:"-"`
 	// AttentionReason says why a job is needs_attention.
 	AttentionReason *string   `avro:"attention_reason" json:"attention_reason"`
 	CreatedAt       time.Time `avro:"created_at" json:"created_at"`

@@ -2,8 +2,16 @@ package codecs
 
 import "time"
 
-// Internal command kind: the matching group's answer to a posted job.
-const KindMatched = "matched"
+// Internal command kinds: the matching group's answer to a posted job.
+const (
+	// KindMatched carries the tradespeople offered the job (Candidates).
+	// The matching group sent it while it looked up calendars itself; the
+	// jobs group still applies it (older logs).
+	KindMatched = "matched"
+	// KindCandidates carries the ranked candidates (Command.Ranked) whose
+	// calendars the job probes before it offers itself.
+	KindCandidates = "candidates"
+)
 
 // Match event kinds.
 const (
@@ -11,7 +19,21 @@ const (
 	MatchRemove = "remove" // remove a tradesperson from a cell
 	MatchJob    = "job"    // match a posted job in its cell
 	MatchClose  = "close"  // a waiting job was cancelled or taken: it waits no more
+	// MatchWait: a bid job none of whose candidates had room in their
+	// calendars (MatchEvent.Candidates) waits in its cell, unless the cell
+	// now ranks someone it did not probe.
+	MatchWait = "wait"
 )
+
+// RankedCandidate is a tradesperson who could take a job by the matching
+// index, as the job probes them.
+type RankedCandidate struct {
+	TradespersonID string  `avro:"tradesperson_id"`
+	DistanceKm     float64 `avro:"distance_km"`
+	// Seq is the member's profile sequence number in the cell: a wait
+	// names the profiles its candidates were ranked with.
+	Seq int64 `avro:"seq"`
+}
 
 // CellMember is a tradesperson as the matching index keeps them: enough of
 // the profile to filter and rank without a lookup.
@@ -45,6 +67,8 @@ type MatchEvent struct {
 	Seq            int64         `avro:"seq"`
 	Member         *CellMember   `avro:"member"`
 	Job            *MatchRequest `avro:"job"`
+	// Candidates is set on a MatchWait: the candidates the job probed.
+	Candidates []RankedCandidate `avro:"candidates"`
 }
 
 // MatchRequest is a posted job to match.

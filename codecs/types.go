@@ -101,6 +101,11 @@ type Command struct {
 	// to the payments group: the job as it was at that point of the jobs
 	// group's log. Nil when the job did not exist.
 	PaymentJob *PaymentJob `avro:"payment_job"`
+	// Ranked is set on internal candidates commands from the matching
+	// group: the tradespeople who could take the job by the index (trade,
+	// activity, radius, working hours), best first. The job probes their
+	// calendars and offers itself to the first MaxOffers with room.
+	Ranked []RankedCandidate `avro:"ranked"`
 }
 
 // BidderStamp is what the jobs group checks of a bidder.

@@ -18,19 +18,21 @@ import (
 // replayExact are the groups that read nothing but their own inputs: a
 // replay from earliest rebuilds their tables exactly (README runbook).
 const replayExact = "ingest,jobs,tradespeople,pricing,promos,payments,calendar,dependencies,notifications,cdc," +
-	"insights,insight-days,conversations"
+	"insights,insight-days,conversations,matching"
 
 // TestReplayOfTheGroupsWithoutLookupsReproducesTheirViews runs a
 // marketplace day (profiles, pricing, a promo redeemed by an accepted bid,
-// auto bookings with a dependency, a cancel, field reports, feedback, a
-// payment and a chat), stops, replays every group that reads no other
-// group's table from earliest (all but matching, whose offers follow the
-// calendars of today, and tracking, tested on its own), and checks that
-// the restarted instance serves the same tradespeople (with their
-// schedules from the calendars and their insight stats), promo,
-// notifications, jobs, payment, conversation and daily insights. The
-// replayed groups send their outputs again: every receiver must treat them
-// as redeliveries.
+// auto bookings with a dependency, a bid job offered only to the one
+// tradesperson whose calendar had room, then a cancel that frees the
+// other, field reports, feedback, a payment and a chat), stops, replays
+// every group that reads no other group's table from earliest (all but
+// tracking, tested on its own), and checks that the restarted instance
+// serves the same tradespeople (with their schedules from the calendars
+// and their insight stats), promo, notifications, jobs, payment,
+// conversation and daily insights: the replayed offers follow the
+// calendars' answers in the log, not today's calendars. The replayed
+// groups send their outputs again: every receiver must treat them as
+// redeliveries.
 func TestReplayOfTheGroupsWithoutLookupsReproducesTheirViews(t *testing.T) {
 	env := newTestEnv(t)
 	dir := t.TempDir()
@@ -79,6 +81,15 @@ func TestReplayOfTheGroupsWithoutLookupsReproducesTheirViews(t *testing.T) {
 	for _, id := range []string{"first", "after", "gone"} {
 		in.waitJob(t, "acme", id, func(j *codecs.Job) bool { return j.Status == codecs.StatusBooked }, "booked")
 	}
+	// gone holds ana's first hour of day 9: a bid job in that hour is
+	// offered to ben only, and still so after gone's cancel frees ana.
+	gone := in.waitJob(t, "acme", "gone", func(j *codecs.Job) bool { return j.Appointment != nil }, "booked")
+	require.Equal(t, "ana", *gone.AssignedTradespersonID)
+	busy := jobBody("busy", 9)
+	busy["window"] = map[string]any{"earliest_start": gone.Appointment.Start, "latest_end": gone.Appointment.End}
+	must("POST", base+"/jobs", busy)
+	j := in.waitJob(t, "acme", "busy", func(j *codecs.Job) bool { return len(j.OfferedTo) > 0 }, "offered")
+	require.Equal(t, []string{"ben"}, j.OfferedTo, "ana's calendar has no room")
 	must("POST", base+"/jobs/gone/cancel", map[string]any{"reason": "sold the house"})
 	in.waitJob(t, "acme", "gone", func(j *codecs.Job) bool { return j.Status == codecs.StatusCancelled }, "cancelled")
 
@@ -96,7 +107,7 @@ func TestReplayOfTheGroupsWithoutLookupsReproducesTheirViews(t *testing.T) {
 
 	paths := []string{"tradespeople/ana", "tradespeople/ben", "promos/SPRING",
 		"tradespeople/ana/notifications", "tradespeople/ben/notifications", "customers/cust-1/notifications",
-		"jobs/bid", "jobs/first", "jobs/after", "jobs/gone", "payments/pay-1", "jobs/bid/messages",
+		"jobs/bid", "jobs/first", "jobs/after", "jobs/gone", "jobs/busy", "payments/pay-1", "jobs/bid/messages",
 		"insights?from=2030-01-07&to=2030-01-09", "insights?from=" + today.AddDate(0, 0, -1).Format(time.DateOnly) +
 			"&to=" + today.AddDate(0, 0, 1).Format(time.DateOnly)}
 	snapshot := func(in *instance) map[string]string {

@@ -16,7 +16,7 @@ import (
 )
 
 // memBus runs the scheduling groups' pure functions (jobs.Apply,
-// calendar.Apply, dependencies.Apply, tradespeople.Apply, matching.Match)
+// calendar.Apply, dependencies.Apply, tradespeople.Apply, matching.Rank)
 // over in-memory partitioned logs with Kafka's delivery semantics:
 // per-partition order, at-least-once. Faults are injected on purpose:
 //   - a redelivery rewinds a partition a few records (they are processed again);
@@ -236,6 +236,9 @@ func (b *memBus) handleJob(m memMsg) []busOut {
 	var out []busOut
 	for _, e := range res.Effects {
 		if e.To == jobs.ToMatching {
+			if e.Kind != codecs.MatchJob {
+				continue // no waiting in this bus: its matching has every tradesperson at once
+			}
 			j := res.Job
 			out = append(out, busOut{busMatch, memMsg{key: m.key, match: &codecs.MatchRequest{JobID: j.ID,
 				CustomerID: j.CustomerID, Title: j.Title, Location: j.Location, Window: j.Window,
@@ -295,23 +298,10 @@ func (b *memBus) handleMatch(m memMsg) []busOut {
 				Active: tp.Active, WorkingHours: tp.WorkingHours, RatingCount: tp.Rating.Count, RatingAverage: tp.Rating.Average})
 		}
 	}
-	var ids []string
-	for _, c := range matching.Match(members, m.match, b.booked(tenant)) {
-		ids = append(ids, c.TradespersonID)
-	}
+	ranked := matching.Ranked(matching.Rank(members, m.match, matching.MaxRanked))
 	return []busOut{{busJobs, memMsg{key: m.key, cmd: &codecs.Command{CommandID: "match-" + m.match.JobID, TenantID: tenant,
-		JobID: m.match.JobID, Kind: codecs.KindMatched, AcceptedAt: m.match.PostedAt, Source: codecs.SourceInternal,
-		Candidates: ids}}}}
-}
-
-// booked reads the tenant's calendars as matching's lookup does.
-func (b *memBus) booked(tenant string) matching.Calendars {
-	return func(id string) []codecs.CalendarAppointment {
-		if c := b.cals[tenant+"/"+id]; c != nil {
-			return c.Appointments
-		}
-		return nil
-	}
+		JobID: m.match.JobID, Kind: codecs.KindCandidates, AcceptedAt: m.match.PostedAt, Source: codecs.SourceInternal,
+		Ranked: ranked}}}}
 }
 
 // tables returns the calendars and jobs, as the checker reads them.

@@ -79,7 +79,7 @@ func dependencyCycle(j *codecs.Job, cmd *codecs.Command) *codecs.Job {
 	if holdsCalendar(j) {
 		j.BookingAttempt++
 	}
-	j.Appointment, j.ETA, j.Probing = nil, nil, false
+	j.Appointment, j.ETA, j.Probing, j.MatchProbing = nil, nil, false, false
 	j.CancelReason = optional("dependency cycle")
 	j.LastRejection = reject(cmd, CodeDependencyCycle, cmd.Reason)
 	transition(j, codecs.StatusCancelled, cmd)

@@ -103,10 +103,7 @@ func (p *processor) send(ctx goka.Context, cmd *codecs.Command, job *codecs.Job,
 	}
 	if e.To == ToMatching {
 		cell := geo.CellOf(job.Location.Lat, job.Location.Lon)
-		p.cat.MatchEvents.Emit(ctx, job.TenantID+"/"+job.Trade+"/"+cell.String(), &codecs.MatchEvent{
-			Kind: e.Kind, TenantID: job.TenantID, Job: &codecs.MatchRequest{JobID: job.ID,
-				CustomerID: job.CustomerID, Title: job.Title, Location: job.Location, Window: job.Window,
-				DurationMinutes: job.DurationMinutes, Mode: job.Mode, PostedAt: job.CreatedAt}})
+		p.cat.MatchEvents.Emit(ctx, job.TenantID+"/"+job.Trade+"/"+cell.String(), MatchEventOf(job, e.Kind))
 		return
 	}
 	out := &codecs.Command{CommandID: cmd.CommandID + "/" + e.Kind, TenantID: cmd.TenantID, Kind: e.Kind,

@@ -80,6 +80,9 @@ const (
 	ToTradespeople
 	// ToInsights is the job-events stream, keyed by tenant.
 	ToInsights
+	// ToOffers is the notifications topic: a job_offer to the candidate
+	// in Arg (offers.go).
+	ToOffers
 )
 
 // Result is the outcome of Apply.
@@ -153,6 +156,8 @@ func Apply(job *codecs.Job, cmd *codecs.Command, env Env) Result {
 		next = recordRejection(clone(job), cmd)
 	case codecs.KindMatched:
 		next = matched(clone(job), cmd)
+	case codecs.KindCandidates:
+		next = candidates(clone(job), cmd)
 	case codecs.KindGiveFeedback:
 		next, rej = giveFeedback(clone(job), cmd)
 	case codecs.KindSlotConfirmed, codecs.KindSlotRefused, codecs.KindSlotProbed, codecs.KindSubscribeDependent,
@@ -233,6 +238,9 @@ func effects(before, after *codecs.Job, cmd *codecs.Command) []Effect {
 	out = append(out, insightEffects(before, after)...)
 	out = append(out, scheduleEffects(before, after, cmd)...)
 	if before != nil {
+		out = append(out, offerEffects(before, after, cmd)...)
+	}
+	if before != nil {
 		out = append(out, trackingEffects(before, after)...)
 	}
 	return out
@@ -281,7 +289,7 @@ func cancel(j *codecs.Job, cmd *codecs.Command) (*codecs.Job, *codecs.Rejection)
 	if holdsCalendar(j) {
 		j.BookingAttempt++ // frees the slot at once
 	}
-	j.Appointment, j.Probing = nil, false
+	j.Appointment, j.Probing, j.MatchProbing = nil, false, false
 	j.ETA = nil
 	transition(j, codecs.StatusCancelled, cmd)
 	return j, nil
@@ -378,13 +386,20 @@ func recordRejection(j *codecs.Job, cmd *codecs.Command) *codecs.Job {
 	return j
 }
 
-// matched records the tradespeople a job was offered to. An "auto" job goes
-// to booking with the best of them, or to needs_attention when there is none.
+// matched records the tradespeople a job was offered to by the matching
+// group of older logs, which probed the calendars itself (offers.go).
 func matched(j *codecs.Job, cmd *codecs.Command) *codecs.Job {
+	return matchedWith(j, cmd, cmd.Candidates)
+}
+
+// matchedWith records the tradespeople a job is offered to. An "auto" job
+// goes to booking with the best of them, or to needs_attention when there
+// is none.
+func matchedWith(j *codecs.Job, cmd *codecs.Command, ids []string) *codecs.Job {
 	if len(j.OfferedTo) > 0 || j.Status != codecs.StatusPosted {
 		return nil // already matched, or moved on
 	}
-	j.OfferedTo = append([]string{}, cmd.Candidates...)
+	j.OfferedTo = append([]string{}, ids...)
 	if j.Mode != "auto" {
 		if len(j.OfferedTo) == 0 {
 			return nil

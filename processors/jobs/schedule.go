@@ -61,7 +61,7 @@ func startBooking(j *codecs.Job, cmd *codecs.Command, cause string) {
 		return
 	}
 	held := holdsCalendar(j)
-	j.BookingCause, j.Appointment, j.Probing = cause, nil, false
+	j.BookingCause, j.Appointment, j.Probing, j.MatchProbing = cause, nil, false, false
 	if cause != CauseRevoked && cause != CauseDependency {
 		j.Refusals = []string{}
 	}
@@ -186,6 +186,9 @@ func refusalReason(j *codecs.Job) string {
 // answered, the job books the earliest start (then the matching order:
 // distance, then rating), falling back to the next on a refusal.
 func slotProbed(j *codecs.Job, cmd *codecs.Command) *codecs.Job {
+	if j.MatchProbing {
+		return matchProbed(j, cmd) // offers.go
+	}
 	tp := cmd.TradespersonID
 	if !j.Probing || j.Status != codecs.StatusBooking || j.BookingAttempt != cmd.BookingAttempt ||
 		!slices.Contains(j.OfferedTo, tp) || slices.ContainsFunc(j.Probes, func(p codecs.ProbeAnswer) bool { return p.TradespersonID == tp }) {

@@ -53,6 +53,8 @@ func ScheduleMessages(cmd *codecs.Command, job *codecs.Job, e Effect) []Message 
 	case ToNotify:
 		kind, version, _ := strings.Cut(e.Arg, "/")
 		return notifications(cmd, job, kind, version)
+	case ToOffers:
+		return offerMessages(job, e.Arg)
 	case ToTracking:
 		tc := trackingCommand(cmd, job, e)
 		if tc == nil {
@@ -70,6 +72,11 @@ func calendarRequest(cmd *codecs.Command, job *codecs.Job, e Effect) *codecs.Cal
 		Window: job.Window, DurationMinutes: job.DurationMinutes, Location: job.Location, NotBefore: NotBefore(job),
 		At: cmd.AcceptedAt}
 	switch {
+	case e.Kind == codecs.CalendarProbe && job.MatchProbing:
+		if !matchProbeOpen(job, e.Arg) {
+			return nil
+		}
+		matchProbeRequest(req, e.Arg)
 	case e.Kind == codecs.CalendarProbe:
 		answered := slices.ContainsFunc(job.Probes, func(p codecs.ProbeAnswer) bool { return p.TradespersonID == e.Arg })
 		if job.Status != codecs.StatusBooking || !job.Probing || answered {

@@ -43,7 +43,7 @@ func ids(cs []Candidate) []string {
 	return out
 }
 
-func TestMatchRanksByDistanceThenBayesianRatingThenID(t *testing.T) {
+func TestRankRanksByDistanceThenBayesianRatingThenID(t *testing.T) {
 	j := job(51.5, -0.1, monday.Add(9*time.Hour), 4, 60)
 	members := []codecs.CellMember{
 		member("far", 51.6, -0.1, 30, 0, 0),           // ~11 km
@@ -55,53 +55,35 @@ func TestMatchRanksByDistanceThenBayesianRatingThenID(t *testing.T) {
 	inactive := member("inactive", 51.5, -0.1, 30, 0, 0)
 	inactive.Active = false
 	members = append(members, inactive)
-	assert.Equal(t, []string{"near-good", "near-a", "near-b", "far"}, ids(Match(members, j, nil)))
+	assert.Equal(t, []string{"near-good", "near-a", "near-b", "far"}, ids(Rank(members, j, MaxRanked)))
 }
 
-func TestMatchOffersAtMostFive(t *testing.T) {
+func TestRankKeepsTheBestUpToItsLimit(t *testing.T) {
 	var members []codecs.CellMember
 	for i := range 12 {
-		members = append(members, member(fmt.Sprintf("tp%02d", i), 51.5+float64(i)*0.001, -0.1, 30, 0, 0))
+		members = append(members, member(fmt.Sprintf("tp%02d", 11-i), 51.5+float64(11-i)*0.001, -0.1, 30, 0, 0))
 	}
-	got := Match(members, job(51.5, -0.1, monday.Add(9*time.Hour), 4, 60), nil)
+	got := Rank(members, job(51.5, -0.1, monday.Add(9*time.Hour), 4, 60), 5)
 	assert.Equal(t, []string{"tp00", "tp01", "tp02", "tp03", "tp04"}, ids(got))
+	assert.Len(t, Rank(members, job(51.5, -0.1, monday.Add(9*time.Hour), 4, 60), MaxRanked), 12)
+	assert.Empty(t, Rank(members, job(51.5, -0.1, monday.Add(9*time.Hour), 4, 60), 0))
 }
 
-func TestMatchNeedsAWorkingHoursSlotInTheWindow(t *testing.T) {
+func TestRankNeedsAWorkingHoursSlotInTheWindow(t *testing.T) {
 	m := []codecs.CellMember{member("tp", 51.5, -0.1, 30, 0, 0)}
 	saturday := monday.Add(5 * 24 * time.Hour)
-	assert.Empty(t, Match(m, job(51.5, -0.1, saturday.Add(9*time.Hour), 6, 60), nil), "no work on Saturdays")
-	assert.Empty(t, Match(m, job(51.5, -0.1, monday.Add(17*time.Hour), 3, 90), nil), "17:00–20:00 leaves 60 min of work")
-	assert.Len(t, Match(m, job(51.5, -0.1, monday.Add(17*time.Hour), 3, 60), nil), 1)
-	assert.Len(t, Match(m, job(51.5, -0.1, saturday.Add(9*time.Hour), 3*24, 60), nil), 1, "a window over the weekend reaches Monday")
+	assert.Empty(t, Rank(m, job(51.5, -0.1, saturday.Add(9*time.Hour), 6, 60), MaxRanked), "no work on Saturdays")
+	assert.Empty(t, Rank(m, job(51.5, -0.1, monday.Add(17*time.Hour), 3, 90), MaxRanked), "17:00–20:00 leaves 60 min of work")
+	assert.Len(t, Rank(m, job(51.5, -0.1, monday.Add(17*time.Hour), 3, 60), MaxRanked), 1)
+	assert.Len(t, Rank(m, job(51.5, -0.1, saturday.Add(9*time.Hour), 3*24, 60), MaxRanked), 1, "a window over the weekend reaches Monday")
 }
 
-func TestMatchSkipsTradespeopleWhoseCalendarHasNoRoom(t *testing.T) {
-	members := []codecs.CellMember{member("busy", 51.5, -0.1, 30, 0, 0), member("partly", 51.5, -0.1, 30, 0, 0),
-		member("free", 51.51, -0.1, 30, 0, 0)}
-	here := codecs.GeoPoint{Lat: 51.5, Lon: -0.1}
-	booked := map[string][]codecs.CalendarAppointment{
-		// 09:00–13:00 taken: the 4-hour window of the job is full.
-		"busy": {{JobID: "other", Start: monday.Add(9 * time.Hour), End: monday.Add(13 * time.Hour), Location: here}},
-		// 09:00–12:00 taken, 12:00–13:00 free: the 60-minute job fits after it.
-		"partly": {{JobID: "other", Start: monday.Add(9 * time.Hour), End: monday.Add(12 * time.Hour), Location: here}},
-	}
-	calendars := func(id string) []codecs.CalendarAppointment { return booked[id] }
-	j := job(51.5, -0.1, monday.Add(9*time.Hour), 4, 60)
-	assert.Equal(t, []string{"partly", "free"}, ids(Match(members, j, calendars)))
-	assert.Equal(t, []string{"busy", "partly", "free"}, ids(Match(members, j, nil)), "without calendars only working hours count")
-}
-
-func TestMatchCountsTravelFromTheAppointmentBefore(t *testing.T) {
-	far := codecs.GeoPoint{Lat: 51.5 + 10/111.195, Lon: -0.1} // 10 km: 20 min of travel
-	calendars := func(string) []codecs.CalendarAppointment {
-		return []codecs.CalendarAppointment{{JobID: "other", Start: monday.Add(9 * time.Hour), End: monday.Add(11*time.Hour + 50*time.Minute), Location: far}}
-	}
-	m := []codecs.CellMember{member("tp", 51.5, -0.1, 30, 0, 0)}
-	// Window 09:00–13:00, 60 minutes: free at 11:50, here at 12:10, done 13:10 — too late.
-	assert.Empty(t, Match(m, job(51.5, -0.1, monday.Add(9*time.Hour), 4, 60), calendars))
-	// 50 minutes: 12:10–13:00 fits.
-	assert.Len(t, Match(m, job(51.5, -0.1, monday.Add(9*time.Hour), 4, 50), calendars), 1)
+func TestRankedCarriesTheProfileSequenceNumbers(t *testing.T) {
+	m := member("tp", 51.5, -0.1, 30, 0, 0)
+	m.Seq = 7
+	got := Ranked(Rank([]codecs.CellMember{m}, job(51.5, -0.1, monday.Add(9*time.Hour), 4, 60), MaxRanked))
+	require.Len(t, got, 1)
+	assert.Equal(t, codecs.RankedCandidate{TradespersonID: "tp", DistanceKm: 0, Seq: 7}, got[0])
 }
 
 func TestBayesian(t *testing.T) {
@@ -127,8 +109,9 @@ var metros = [][3]float64{{51.5, -0.12, 0.25}, {52.48, -1.9, 0.15}, {53.48, -2.2
 
 // BenchmarkMatch100k registers 100 000 tradespeople of six trades over
 // Great Britain (half of them in five metro areas, a third of those in
-// London) into the cell index, then matches one central London plumbing
+// London) into the cell index, then ranks one central London plumbing
 // job: the work of one match is decoding its cell's value and ranking it.
+// (The calendars are the job's to probe: no lookup here.)
 func BenchmarkMatch100k(b *testing.B) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	cells := map[string][]codecs.CellMember{}
@@ -153,53 +136,21 @@ func BenchmarkMatch100k(b *testing.B) {
 	cat := topologytest.Catalog(b)
 	data, err := cat.Matching.Codec.Encode(&codecs.MatchCell{Members: members})
 	require.NoError(b, err)
-	var (
-		calendars Calendars
-		lookups   int
-	)
 	run := func(name string, codec goka.Codec) {
 		b.Run(name, func(b *testing.B) {
 			defer b.ReportMetric(float64(len(data)), "bytes/cell")
 			defer b.ReportMetric(float64(len(members)), "members/cell")
-			lookups = 0
-			defer func() { b.ReportMetric(float64(lookups)/float64(b.N), "lookups/op") }()
 			for b.Loop() {
 				v, err := codec.Decode(data)
 				if err != nil {
 					b.Fatal(err)
 				}
-				if len(Match(v.(*codecs.MatchCell).Members, j, calendars)) != MaxOffers {
-					b.Fatal("expected a full offer")
+				if len(Rank(v.(*codecs.MatchCell).Members, j, MaxRanked)) != MaxRanked {
+					b.Fatal("expected a full ranking")
 				}
 			}
 		})
 	}
 	run("cold-decode+rank", cat.Matching.Codec)
 	run("cached-cell+rank", cat.Matching.GokaCodec())
-
-	// As in the processor: each looked-up calendar is decoded from the view
-	// (a week of appointments, two a day that leave room for the job),
-	// either every time (each calendar changed since it was last read) or
-	// through the lookup's decoding cache.
-	var week []codecs.CalendarAppointment
-	for d := range 5 {
-		week = append(week,
-			codecs.CalendarAppointment{JobID: "a", Start: monday.AddDate(0, 0, d).Add(8 * time.Hour), End: monday.AddDate(0, 0, d).Add(9 * time.Hour), Location: j.Location},
-			codecs.CalendarAppointment{JobID: "b", Start: monday.AddDate(0, 0, d).Add(12 * time.Hour), End: monday.AddDate(0, 0, d).Add(13 * time.Hour), Location: j.Location})
-	}
-	raw, err := cat.Calendars.Codec.Encode(&codecs.Calendar{TenantID: "acme", TradespersonID: "tp", WorkingHours: weekdays(), Appointments: week})
-	require.NoError(b, err)
-	withCalendars := func(name string, codec goka.Codec) {
-		calendars = func(string) []codecs.CalendarAppointment {
-			lookups++
-			v, err := codec.Decode(raw)
-			if err != nil {
-				b.Fatal(err)
-			}
-			return v.(*codecs.Calendar).Appointments
-		}
-		run(name, cat.Matching.GokaCodec())
-	}
-	withCalendars("cached-cell+rank+calendar-decodes", cat.Calendars.Codec)
-	withCalendars("cached-cell+rank+cached-calendars", codecs.NewCached(cat.Calendars.Codec, CalendarCache))
 }

@@ -13,11 +13,18 @@
 // Cost: a profile change writes one record per covered cell and trade (about
 // 40 cells for a 20 km radius at 51°N, at most a few hundred at the 100 km
 // maximum). A match reads one cell: its members are filtered by exact
-// distance, activity, and a free slot in the window, the working hours and
-// the calendar (a lookup of the calendar group's table, see calendars), and
-// the best MaxOffers kept. The calendar lookup keeps a copy of every
-// calendar in each matching instance (a goka view); only the few members
-// that could make the top five are looked up.
+// distance, activity, and a slot in the window and their working hours,
+// and the best MaxRanked kept (Rank).
+//
+// # Calendars: the job probes them
+//
+// Matching reads no other group's table. It sends the job its ranked
+// candidates (a candidates command); the job asks the calendar group for
+// a slot of each in order (probes, whose answers travel in the job's log)
+// and offers itself to the first five with room — the job_offer
+// notifications and offered_to come from the jobs group (processors/jobs
+// offers.go). A replay of matching therefore ranks as the first time, and
+// a replay of the jobs group decides with the answers of its log.
 //
 // # Waiting jobs
 //
@@ -26,9 +33,12 @@
 // a tradesperson registered may be matched before the tradesperson is in
 // the index. A job in bid mode that nobody can take therefore waits in its
 // cell (at most MaxWaiting, until its window ends); a member who joins or
-// changes is matched against the waiting jobs and offered those it can
-// take. The jobs group closes a waiting job when it leaves posted (bid,
-// cancel...). An auto job with no candidate needs attention at once.
+// changes releases the waiting jobs it ranks for: they get candidates
+// again. A bid job whose candidates all had full calendars comes back to
+// wait (MatchWait, naming the candidates it probed), unless the cell now
+// ranks someone it did not probe (News): it then probes again at once. The
+// jobs group closes a waiting job when it leaves posted (bid, cancel...).
+// An auto job with no candidate needs attention at once.
 package matching
 
 import (
@@ -41,21 +51,15 @@ import (
 	"github.com/tradestream/tradestream/topology"
 )
 
-// Define returns the matching group graph.
+// Define returns the matching group graph. It reads no other group's
+// table: the calendars are probed by the job (see the package doc).
 func Define(cat *topology.Catalog) *goka.GroupGraph {
 	p := &processor{cat: cat}
 	return topology.DefineGroup(cat, cat.Matching,
 		cat.MatchEvents.Input(p.handle),
-		cat.Calendars.CachedLookup(CalendarCache),
-		cat.Notifications.Output(),
 		cat.JobCommands.Output(),
 	)
 }
-
-// CalendarCache is how many decoded calendars a matching processor keeps:
-// a match reads the calendars of the few members that could make the top
-// five, and a calendar changes far less often than it is read.
-const CalendarCache = 4096
 
 type processor struct{ cat *topology.Catalog }
 
@@ -72,23 +76,35 @@ func (p *processor) handle(ctx goka.Context, ev *codecs.MatchEvent) {
 		}
 		var released []Release
 		if ev.Kind == codecs.MatchMember && len(next.Waiting) > 0 {
-			next, released = ReleaseWaiting(next, p.calendars(ctx, ev.TenantID))
+			next, released = ReleaseWaiting(next)
 		}
 		p.cat.Matching.Set(ctx, &next)
 		for _, r := range released {
-			p.offer(ctx, ev.TenantID, &r.Job, r.Candidates,
+			p.send(ctx, ev.TenantID, &r.Job, r.Candidates,
 				fmt.Sprintf("match-%s-after-%s-%d", r.Job.JobID, ev.TradespersonID, ev.Seq))
 		}
 	case codecs.MatchJob:
 		if ev.Job == nil {
 			return
 		}
-		cands := Match(cell.Members, ev.Job, p.calendars(ctx, ev.TenantID))
+		cands := Rank(cell.Members, ev.Job, MaxRanked)
 		if len(cands) == 0 && ev.Job.Mode != "auto" { // an auto job needs attention at once instead
 			next := Wait(cell, ev.Job)
 			p.cat.Matching.Set(ctx, &next)
 		}
-		p.offer(ctx, ev.TenantID, ev.Job, cands, "match-"+ev.Job.JobID)
+		p.send(ctx, ev.TenantID, ev.Job, cands, "match-"+ev.Job.JobID)
+	case codecs.MatchWait:
+		if ev.Job == nil {
+			return
+		}
+		cands := Rank(cell.Members, ev.Job, MaxRanked)
+		if !News(cands, ev.Candidates) {
+			next := Wait(cell, ev.Job)
+			p.cat.Matching.Set(ctx, &next)
+			return
+		}
+		// The cell changed while the job probed: it probes again.
+		p.send(ctx, ev.TenantID, ev.Job, cands, fmt.Sprintf("match-%s-retry-%d", ev.Job.JobID, ev.Seq))
 	case codecs.MatchClose:
 		if ev.Job == nil {
 			return
@@ -99,34 +115,13 @@ func (p *processor) handle(ctx goka.Context, ev *codecs.MatchEvent) {
 	}
 }
 
-// calendars reads the tenant's calendars from the calendar group's table
-// (keyed "<tenant>/<tradesperson>"). The lookup trails the table by the
-// view's fetch interval: an appointment booked a moment ago may not be seen
-// yet, and then the offer goes out and the calendar refuses the booking —
-// the calendar, not matching, is what prevents a double booking.
-func (p *processor) calendars(ctx goka.Context, tenant string) Calendars {
-	return func(id string) []codecs.CalendarAppointment {
-		if cal := p.cat.Calendars.LookupKey(ctx, tenant+"/"+id); cal != nil {
-			return cal.Appointments
-		}
-		return nil
-	}
-}
-
-// offer notifies each candidate and tells the job who they are, with
-// command id. Ids are deterministic, so a redelivery notifies nobody twice.
-func (p *processor) offer(ctx goka.Context, tenant string, job *codecs.MatchRequest, cands []Candidate, id string) {
-	ids := make([]string, len(cands))
-	for i, c := range cands {
-		ids[i] = c.TradespersonID
-		p.cat.Notifications.Emit(ctx, tenant+"/tradesperson:"+c.TradespersonID, &codecs.Notification{
-			ID: "offer-" + job.JobID + "-" + c.TradespersonID, Recipient: "tradesperson:" + c.TradespersonID,
-			Kind: "job_offer", JobID: job.JobID, At: job.PostedAt,
-			Message: fmt.Sprintf("New job near you (%.1f km): %s", c.DistanceKm, job.Title)})
-	}
+// send tells the job its ranked candidates, with command id. Ids are
+// deterministic, so the job recognises a redelivery. The job probes the
+// candidates' calendars and sends the offers (processors/jobs offers.go).
+func (p *processor) send(ctx goka.Context, tenant string, job *codecs.MatchRequest, cands []Candidate, id string) {
 	p.cat.JobCommands.Emit(ctx, tenant+"/"+job.JobID, &codecs.Command{CommandID: id,
-		TenantID: tenant, JobID: job.JobID, Kind: codecs.KindMatched, AcceptedAt: job.PostedAt,
-		Source: codecs.SourceInternal, Candidates: ids})
+		TenantID: tenant, JobID: job.JobID, Kind: codecs.KindCandidates, AcceptedAt: job.PostedAt,
+		Source: codecs.SourceInternal, Ranked: Ranked(cands)})
 }
 
 // Update applies an index update to a cell. An update older than the

@@ -13,56 +13,33 @@ import (
 	"github.com/tradestream/tradestream/topology/topologytest"
 )
 
-func TestAPostedJobIsOfferedToItsCellsBestAndTheJobLearnsWho(t *testing.T) {
+func TestAPostedJobIsSentItsCellsRankedCandidates(t *testing.T) {
 	cat := topologytest.Catalog(t)
 	tt := topologytest.Run(t, Define(cat))
-	notes := tt.NewQueueTracker(string(topology.NotificationsTopic))
 	toJobs := tt.NewQueueTracker(string(topology.JobCommandsTopic))
 	key := registerTwo(tt)
 	ev := &codecs.MatchEvent{Kind: codecs.MatchJob, TenantID: "acme", Job: job(51.5, -0.12, monday.Add(9*time.Hour), 4, 60)}
 	tt.Consume(string(topology.MatchEventsTopic), key, ev)
 	tt.Consume(string(topology.MatchEventsTopic), key, ev) // redelivered
-
-	var got []string
+	var got []*codecs.Command
 	for {
-		k, v, ok := notes.Next()
+		k, v, ok := toJobs.Next()
 		if !ok {
 			break
 		}
-		n := v.(*codecs.Notification)
-		assert.Equal(t, "job_offer", n.Kind)
-		got = append(got, k+" "+n.ID)
+		assert.Equal(t, "acme/j1", k)
+		got = append(got, v.(*codecs.Command))
 	}
-	assert.Equal(t, []string{"acme/tradesperson:tp1 offer-j1-tp1", "acme/tradesperson:tp2 offer-j1-tp2",
-		"acme/tradesperson:tp1 offer-j1-tp1", "acme/tradesperson:tp2 offer-j1-tp2"}, got,
-		"a redelivery sends the same notification ids, which the notifications group keeps once")
-	_, v, ok := toJobs.Next()
-	require.True(t, ok)
-	assert.Equal(t, []string{"tp1", "tp2"}, v.(*codecs.Command).Candidates)
-}
-
-func TestAJobIsNotOfferedToATradespersonWhoseCalendarIsFull(t *testing.T) {
-	cat := topologytest.Catalog(t)
-	tt := topologytest.Run(t, Define(cat))
-	notes := tt.NewQueueTracker(string(topology.NotificationsTopic))
-	key := registerTwo(tt)
-	j := job(51.5, -0.12, monday.Add(9*time.Hour), 4, 60)
-	tt.SetTableValue(cat.Calendars.Topic, "acme/tp1", &codecs.Calendar{TenantID: "acme", TradespersonID: "tp1",
-		Appointments: []codecs.CalendarAppointment{{JobID: "other", Start: j.Window.EarliestStart, End: j.Window.LatestEnd, Location: j.Location}}})
-	tt.SetTableValue(cat.Calendars.Topic, "other-tenant/tp2", &codecs.Calendar{TenantID: "other-tenant", TradespersonID: "tp2",
-		Appointments: []codecs.CalendarAppointment{{JobID: "other", Start: j.Window.EarliestStart, End: j.Window.LatestEnd, Location: j.Location}}})
-	tt.Consume(string(topology.MatchEventsTopic), key, &codecs.MatchEvent{Kind: codecs.MatchJob, TenantID: "acme", Job: j})
-
-	var got []string
-	for {
-		k, _, ok := notes.Next()
-		if !ok {
-			break
-		}
-		got = append(got, k)
-	}
-	assert.Equal(t, []string{"acme/tradesperson:tp2"}, got,
-		"tp1 is booked for the whole window; another tenant's calendar of a tp2 does not count")
+	require.Len(t, got, 2)
+	assert.Equal(t, got[0], got[1], "a redelivery sends the same command, which the job applies once")
+	c := got[0]
+	assert.Equal(t, codecs.KindCandidates, c.Kind)
+	assert.Equal(t, "match-j1", c.CommandID)
+	assert.Equal(t, []string{"tp1", "tp2"}, rankedIDs(c.Ranked))
+	assert.InDelta(t, 1.1, c.Ranked[1].DistanceKm, 0.05, "the distance the offer's message shows")
+	assert.Equal(t, int64(1), c.Ranked[1].Seq)
+	cell := tt.TableValue(cat.Matching.Topic, key).(*codecs.MatchCell)
+	assert.Empty(t, cell.Waiting, "it has candidates: it does not wait")
 }
 
 // registerTwo puts plumbers tp1 and tp2 (about 1 km further) into the cell
@@ -71,6 +48,7 @@ func registerTwo(tt *tester.Tester) string {
 	key := "acme/plumber/515:-2"
 	for i, id := range []string{"tp1", "tp2"} {
 		m := member(id, 51.5+float64(i)*0.01, -0.12, 20, 0, 0)
+		m.Seq = 1
 		tt.Consume(string(topology.MatchEventsTopic), key, &codecs.MatchEvent{Kind: codecs.MatchMember, TenantID: "acme",
 			TradespersonID: id, Seq: 1, Member: &m})
 	}

@@ -46,14 +46,15 @@ func Unwait(cell codecs.MatchCell, id string) (codecs.MatchCell, bool) {
 	return cell, true
 }
 
-// ReleaseWaiting matches every waiting job of cell against its members, as
+// ReleaseWaiting ranks every waiting job of cell against its members, as
 // when it was posted, and returns the cell without the jobs that found
-// candidates, and those jobs.
-func ReleaseWaiting(cell codecs.MatchCell, booked Calendars) (codecs.MatchCell, []Release) {
+// candidates, and those jobs. A released job probes its candidates'
+// calendars; when none has room it comes back to wait (MatchWait).
+func ReleaseWaiting(cell codecs.MatchCell) (codecs.MatchCell, []Release) {
 	var out []Release
 	waiting := make([]codecs.MatchRequest, 0, len(cell.Waiting))
 	for _, w := range cell.Waiting {
-		if cands := Match(cell.Members, &w, booked); len(cands) > 0 {
+		if cands := Rank(cell.Members, &w, MaxRanked); len(cands) > 0 {
 			out = append(out, Release{Job: w, Candidates: cands})
 			continue
 		}
@@ -63,4 +64,18 @@ func ReleaseWaiting(cell codecs.MatchCell, booked Calendars) (codecs.MatchCell, 
 		cell.Waiting = waiting
 	}
 	return cell, out
+}
+
+// News reports whether ranked holds a candidate a job did not probe, or
+// one whose profile changed since (by sequence number): a job none of
+// whose probed candidates had room then probes again instead of waiting.
+func News(ranked []Candidate, probed []codecs.RankedCandidate) bool {
+	for _, c := range ranked {
+		if !slices.ContainsFunc(probed, func(p codecs.RankedCandidate) bool {
+			return p.TradespersonID == c.TradespersonID && p.Seq == c.Seq
+		}) {
+			return true
+		}
+	}
+	return false
 }

@@ -54,10 +54,10 @@ func TestReleaseWaitingOffersOnlyTheJobsAMemberCanTake(t *testing.T) {
 	far := jobAt("far", monday, monday.Add(13*time.Hour))
 	far.Location = codecs.GeoPoint{Lat: 51.9, Lon: -0.12} // about 44 km north
 	c = Wait(Wait(c, near), far)
-	c, released := ReleaseWaiting(c, nil)
+	c, released := ReleaseWaiting(c)
 	assert.Empty(t, released, "no members yet")
 	c.Members = []codecs.CellMember{member("tp1", 51.5, -0.12, 20, 0, 0)}
-	c, released = ReleaseWaiting(c, nil)
+	c, released = ReleaseWaiting(c)
 	require.Len(t, released, 1)
 	assert.Equal(t, "near", released[0].Job.JobID)
 	assert.Equal(t, []string{"tp1"}, ids(released[0].Candidates))
@@ -67,11 +67,10 @@ func TestReleaseWaitingOffersOnlyTheJobsAMemberCanTake(t *testing.T) {
 // TestAJobNobodyCouldTakeIsOfferedToTheFirstTradespersonWhoCan: a job
 // matched before any tradesperson reached the cell (the tradesperson's
 // profile and the job travel different paths) waits there; the first
-// member who can take it gets the offer and the job learns who, once.
+// member who can take it is sent to the job as its candidate, once.
 func TestAJobNobodyCouldTakeIsOfferedToTheFirstTradespersonWhoCan(t *testing.T) {
 	cat := topologytest.Catalog(t)
 	tt := topologytest.Run(t, Define(cat))
-	notes := tt.NewQueueTracker(string(topology.NotificationsTopic))
 	toJobs := tt.NewQueueTracker(string(topology.JobCommandsTopic))
 	key := "acme/plumber/515:-2"
 	topic := string(topology.MatchEventsTopic)
@@ -92,27 +91,70 @@ func TestAJobNobodyCouldTakeIsOfferedToTheFirstTradespersonWhoCan(t *testing.T) 
 		if !ok {
 			break
 		}
-		assert.Empty(t, v.(*codecs.Command).Candidates)
+		assert.Empty(t, v.(*codecs.Command).Ranked)
 		empty = append(empty, v.(*codecs.Command).JobID)
 	}
 	assert.Equal(t, []string{"j1", "j2", "j3"}, empty, "every job hears it has no candidates yet")
-	_, _, ok := notes.Next()
-	assert.False(t, ok)
 
 	for i, id := range []string{"tp1", "tp2"} {
 		m := member(id, 51.5+float64(i)*0.01, -0.12, 20, 0, 0)
 		tt.Consume(topic, key, &codecs.MatchEvent{Kind: codecs.MatchMember, TenantID: "acme", TradespersonID: id, Seq: 1, Member: &m})
 	}
-	k, v, ok := notes.Next()
-	require.True(t, ok)
-	assert.Equal(t, "acme/tradesperson:tp1", k)
-	assert.Equal(t, "offer-j1-tp1", v.(*codecs.Notification).ID)
-	_, _, ok = notes.Next()
-	assert.False(t, ok, "only the bid job was waiting (auto needs attention at once; j3 was closed), and only once")
-	k, v, ok = toJobs.Next()
+	k, v, ok := toJobs.Next()
 	require.True(t, ok)
 	cmd := v.(*codecs.Command)
 	assert.Equal(t, "acme/j1", k)
-	assert.Equal(t, []string{"tp1"}, cmd.Candidates)
+	assert.Equal(t, codecs.KindCandidates, cmd.Kind)
+	assert.Equal(t, []string{"tp1"}, rankedIDs(cmd.Ranked))
 	assert.Equal(t, "match-j1-after-tp1-1", cmd.CommandID, "not the first match's id, which the job already applied")
+	_, _, ok = toJobs.Next()
+	assert.False(t, ok, "only the bid job was waiting (auto needs attention at once; j3 was closed), and only once")
+}
+
+// TestAJobWhoseCandidatesHadNoRoomWaitsUnlessTheCellRanksSomeoneNew: a bid
+// job whose probed candidates all had full calendars comes back to wait;
+// if the cell meanwhile ranks a tradesperson it did not probe, or one whose
+// profile changed, it is sent the new ranking at once instead.
+func TestAJobWhoseCandidatesHadNoRoomWaitsUnlessTheCellRanksSomeoneNew(t *testing.T) {
+	cat := topologytest.Catalog(t)
+	tt := topologytest.Run(t, Define(cat))
+	toJobs := tt.NewQueueTracker(string(topology.JobCommandsTopic))
+	key := registerTwo(tt)
+	topic := string(topology.MatchEventsTopic)
+	j := jobAt("j1", monday, monday.Add(13*time.Hour))
+	probed := []codecs.RankedCandidate{{TradespersonID: "tp1", Seq: 1}, {TradespersonID: "tp2", Seq: 1}}
+
+	tt.Consume(topic, key, &codecs.MatchEvent{Kind: codecs.MatchWait, TenantID: "acme", Seq: 3, Job: j, Candidates: probed})
+	_, _, ok := toJobs.Next()
+	assert.False(t, ok, "nobody new: it waits")
+	cell := tt.TableValue(cat.Matching.Topic, key).(*codecs.MatchCell)
+	assert.Equal(t, []string{"j1"}, waitingIDs(*cell))
+
+	// tp2 changes (seq 2): the waiting job is released to probe again.
+	m := member("tp2", 51.51, -0.12, 20, 0, 0)
+	m.Seq = 2
+	tt.Consume(topic, key, &codecs.MatchEvent{Kind: codecs.MatchMember, TenantID: "acme", TradespersonID: "tp2", Seq: 2, Member: &m})
+	_, v, ok := toJobs.Next()
+	require.True(t, ok)
+	assert.Equal(t, "match-j1-after-tp2-2", v.(*codecs.Command).CommandID)
+	cell = tt.TableValue(cat.Matching.Topic, key).(*codecs.MatchCell)
+	assert.Empty(t, cell.Waiting)
+
+	// Its wait names the profiles it probed: tp2's is older than the cell's.
+	tt.Consume(topic, key, &codecs.MatchEvent{Kind: codecs.MatchWait, TenantID: "acme", Seq: 4, Job: j, Candidates: probed})
+	_, v, ok = toJobs.Next()
+	require.True(t, ok)
+	cmd := v.(*codecs.Command)
+	assert.Equal(t, "match-j1-retry-4", cmd.CommandID)
+	assert.Equal(t, []string{"tp1", "tp2"}, rankedIDs(cmd.Ranked))
+	cell = tt.TableValue(cat.Matching.Topic, key).(*codecs.MatchCell)
+	assert.Empty(t, cell.Waiting, "it probes again instead")
+}
+
+func rankedIDs(rs []codecs.RankedCandidate) []string {
+	out := []string{}
+	for _, r := range rs {
+		out = append(out, r.TradespersonID)
+	}
+	return out
 }
