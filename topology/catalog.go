@@ -217,7 +217,7 @@ func NewCatalog(cfg Config, reg codecs.Registry) (*Catalog, error) {
 	c.PaymentCommands = stream[codecs.Command](&b, PaymentCommandsTopic, "command", "tenant_id/payment_id", IngestGroup)
 	c.PaymentsLedger = stream[codecs.LedgerEntry](&b, PaymentsLedgerTopic, "ledger_entry", "tenant_id", PaymentsGroup)
 	c.MatchEvents = stream[codecs.MatchEvent](&b, MatchEventsTopic, "match_event", "tenant_id/trade/cell", "")
-	c.Notifications = stream[codecs.Notification](&b, NotificationsTopic, "notification", "tenant_id/recipient", MatchingGroup)
+	c.Notifications = stream[codecs.Notification](&b, NotificationsTopic, "notification", "tenant_id/recipient", "")
 	c.Ingest = table[codecs.IngestState](&b, IngestGroup, "ingest_state", "tenant_id")
 	c.Jobs = table[codecs.Job](&b, JobsGroup, "job", "tenant_id/job_id")
 	c.Tradespeople = table[codecs.Tradesperson](&b, TradespeopleGroup, "tradesperson", "tenant_id/tradesperson_id")

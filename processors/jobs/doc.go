@@ -17,6 +17,14 @@
 // effect is derived from the change of the job and turned into records by
 // ScheduleMessages (schedule_send.go), so an outbox re-sends them exactly.
 //
+// # Offers
+//
+// Matching sends a posted job its ranked candidates; the job probes their
+// calendars in rank order and offers itself to the first MaxOffers with
+// room: offered_to and the job_offer notifications come from here
+// (offers.go). A bid job nobody had room for goes back to wait in its
+// matching cell.
+//
 // # Tracking
 //
 // A job that goes en_route asks the tracking group to follow its
@@ -26,7 +34,8 @@
 //
 // # Other groups' state
 //
-// The group reads no other group's table: what it needs travels in the log,
+// The group reads no other group's table (nor does matching, which leaves
+// the calendars to the job's probes): what it needs travels in the log,
 // so a replay decides as the first time. The tenant's pricing is stamped on
 // the commands by ingest and on reprices by pricing (PricingStampOf); a job
 // with a promo code sends its post and client commands through the promos
