@@ -102,6 +102,9 @@ func (p *processor) send(ctx goka.Context, cmd *codecs.Command, job *codecs.Job,
 		return
 	}
 	if e.To == ToMatching {
+		if e.Kind == codecs.MatchWait && !Waits(job) {
+			return // re-sent from the outbox after the job moved on
+		}
 		cell := geo.CellOf(job.Location.Lat, job.Location.Lon)
 		p.cat.MatchEvents.Emit(ctx, job.TenantID+"/"+job.Trade+"/"+cell.String(), MatchEventOf(job, e.Kind))
 		return

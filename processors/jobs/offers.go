@@ -179,3 +179,9 @@ func MatchEventOf(job *codecs.Job, kind string) *codecs.MatchEvent {
 	}
 	return ev
 }
+
+// Waits reports whether the job still waits for a tradesperson in its
+// matching cell: a bid job, posted, not probing, offered to nobody.
+func Waits(job *codecs.Job) bool {
+	return job.Mode != "auto" && job.Status == codecs.StatusPosted && !job.MatchProbing && len(job.OfferedTo) == 0
+}

@@ -132,6 +132,7 @@ func TestABidJobWhoseCandidatesHaveNoRoomGoesBackToWaitInItsCell(t *testing.T) {
 	assert.Empty(t, r.Job.OfferedTo)
 	assert.Empty(t, notices(last, r))
 	assert.Equal(t, []string{codecs.MatchWait}, matchEvents(r))
+	assert.True(t, Waits(r.Job))
 	ev := MatchEventOf(r.Job, codecs.MatchWait)
 	assert.Equal(t, []codecs.RankedCandidate{{TradespersonID: "tp1", DistanceKm: 1, Seq: 1}, {TradespersonID: "tp2", DistanceKm: 2, Seq: 2}},
 		ev.Candidates, "the wait names the profiles it probed")
@@ -143,6 +144,7 @@ func TestABidJobWhoseCandidatesHaveNoRoomGoesBackToWaitInItsCell(t *testing.T) {
 	r = step(t, r.Job, list)
 	assert.Equal(t, []string{"tp1", "tp2", "tp3"}, probed(t, list, r))
 	assert.Greater(t, r.Job.BookingAttempt, attempt)
+	assert.False(t, Waits(r.Job), "probing: a wait re-sent now is not sent")
 	assert.Same(t, r.Job, Apply(r.Job, candidatesCmd("match-j1-retry-9", 4), Env{}).Job, "a list while probing is not taken")
 }
 
