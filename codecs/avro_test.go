@@ -42,7 +42,7 @@ func sampleJob() Job {
 		Probes:       []ProbeAnswer{{TradespersonID: "tp-1", Start: at}, {TradespersonID: "tp-2", Reason: "full"}},
 		BookingOrder: []string{"tp-1"}, PostedSeq: 40,
 		MatchCandidates: []RankedCandidate{{TradespersonID: "tp-1", DistanceKm: 1.5, Seq: 7}}, MatchProbing: true, MatchProbed: 1,
-		MatchAnswers: []ProbeAnswer{{TradespersonID: "tp-1", Start: at}},
+		MatchAnswers: []ProbeAnswer{{TradespersonID: "tp-1", Start: at}}, MatchLists: []string{"match-j-1"}, MatchListSeq: 12,
 	}
 }
 

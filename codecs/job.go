@@ -53,6 +53,12 @@ type Job struct {
 	MatchProbing    bool              `avro:"match_probing" json:"-"`
 	MatchProbed     int32             `avro:"match_probed" json:"-"`
 	MatchAnswers    []ProbeAnswer     `avro:"match_answers" json:"-"`
+	// MatchLists are the ids of the last candidate lists the job applied
+	// and MatchListSeq the highest of their positions (Command.Seq): a list
+	// sent again (redelivered, replayed, or its match event duplicated)
+	// has no effect.
+	MatchLists   []string `avro:"match_lists" json:"-"`
+	MatchListSeq int64    `avro:"match_list_seq" json:"-"`
 	// AttentionReason says why a job is needs_attention.
 	AttentionReason *string   `avro:"attention_reason" json:"attention_reason"`
 	CreatedAt       time.Time `avro:"created_at" json:"created_at"`

@@ -104,7 +104,9 @@ type Command struct {
 	// Ranked is set on internal candidates commands from the matching
 	// group: the tradespeople who could take the job by the index (trade,
 	// activity, radius, working hours), best first. The job probes their
-	// calendars and offers itself to the first MaxOffers with room.
+	// calendars and offers itself to the first MaxOffers with room. Seq is
+	// then the position of the match event it answers (its offset + 1 in
+	// its cell's partition), the same when matching is replayed.
 	Ranked []RankedCandidate `avro:"ranked"`
 }
 

@@ -31,6 +31,10 @@ import (
 // MaxOffers is how many tradespeople a posted job is offered to.
 const MaxOffers = 5
 
+// MatchListsKeep is how many candidate list ids a job remembers: a list's
+// match event sent twice comes soon after the first.
+const MatchListsKeep = 16
+
 // EffectOffer sends the job_offer notification to the candidate in Arg.
 const EffectOffer = "job_offer"
 
@@ -39,9 +43,17 @@ func candidates(j *codecs.Job, cmd *codecs.Command) *codecs.Job {
 	if j.Status != codecs.StatusPosted || len(j.OfferedTo) > 0 || j.MatchProbing {
 		return nil // offered already, moved on, or probing a list
 	}
+	if cmd.Seq > 0 && cmd.Seq <= j.MatchListSeq || slices.Contains(j.MatchLists, cmd.CommandID) {
+		return nil // applied before: redelivered, replayed, or its match event sent twice
+	}
 	if len(cmd.Ranked) == 0 {
 		return matchedWith(j, cmd, nil)
 	}
+	j.MatchLists = append(slices.Clone(j.MatchLists), cmd.CommandID)
+	if n := len(j.MatchLists); n > MatchListsKeep {
+		j.MatchLists = j.MatchLists[n-MatchListsKeep:]
+	}
+	j.MatchListSeq = max(j.MatchListSeq, cmd.Seq)
 	j.MatchCandidates = slices.Clone(cmd.Ranked)
 	j.MatchAnswers = []codecs.ProbeAnswer{}
 	j.MatchProbing, j.MatchProbed = true, int32(min(MaxOffers, len(cmd.Ranked)))

@@ -139,11 +139,25 @@ func TestABidJobWhoseCandidatesHaveNoRoomGoesBackToWaitInItsCell(t *testing.T) {
 	assert.Equal(t, attempt, ev.Seq)
 	assert.Equal(t, "j1", ev.Job.JobID)
 
+	// The first list again, beyond the outbox: by its id or its position,
+	// it is not taken twice.
+	waiting := *r.Job
+	waiting.Outbox = nil
+	first := candidatesCmd("match-j1", 2)
+	assert.Same(t, &waiting, Apply(&waiting, first, Env{}).Job, "its id was applied")
+	replayed := candidatesCmd("match-j1-other-id", 2)
+	replayed.Seq = 5
+	waiting.MatchListSeq = 5
+	assert.Same(t, &waiting, Apply(&waiting, replayed, Env{}).Job, "its position was applied")
+
 	// Released again with a newcomer: a new round.
 	list := candidatesCmd("match-j1-after-tp3-1", 3)
+	list.Seq = 9
 	r = step(t, r.Job, list)
 	assert.Equal(t, []string{"tp1", "tp2", "tp3"}, probed(t, list, r))
 	assert.Greater(t, r.Job.BookingAttempt, attempt)
+	assert.Equal(t, []string{"match-j1", "match-j1-after-tp3-1"}, r.Job.MatchLists)
+	assert.Equal(t, int64(9), r.Job.MatchListSeq)
 	assert.False(t, Waits(r.Job), "probing: a wait re-sent now is not sent")
 	assert.Same(t, r.Job, Apply(r.Job, candidatesCmd("match-j1-retry-9", 4), Env{}).Job, "a list while probing is not taken")
 }

@@ -115,13 +115,14 @@ func (p *processor) handle(ctx goka.Context, ev *codecs.MatchEvent) {
 	}
 }
 
-// send tells the job its ranked candidates, with command id. Ids are
-// deterministic, so the job recognises a redelivery. The job probes the
+// send tells the job its ranked candidates, with command id and the match
+// event's position (Seq: its offset + 1, the same on a replay). Ids are
+// deterministic: the job recognises a list sent again by either. The job probes the
 // candidates' calendars and sends the offers (processors/jobs offers.go).
 func (p *processor) send(ctx goka.Context, tenant string, job *codecs.MatchRequest, cands []Candidate, id string) {
 	p.cat.JobCommands.Emit(ctx, tenant+"/"+job.JobID, &codecs.Command{CommandID: id,
 		TenantID: tenant, JobID: job.JobID, Kind: codecs.KindCandidates, AcceptedAt: job.PostedAt,
-		Source: codecs.SourceInternal, Ranked: Ranked(cands)})
+		Source: codecs.SourceInternal, Ranked: Ranked(cands), Seq: ctx.Offset() + 1})
 }
 
 // Update applies an index update to a cell. An update older than the

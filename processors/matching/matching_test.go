@@ -20,7 +20,7 @@ func TestAPostedJobIsSentItsCellsRankedCandidates(t *testing.T) {
 	key := registerTwo(tt)
 	ev := &codecs.MatchEvent{Kind: codecs.MatchJob, TenantID: "acme", Job: job(51.5, -0.12, monday.Add(9*time.Hour), 4, 60)}
 	tt.Consume(string(topology.MatchEventsTopic), key, ev)
-	tt.Consume(string(topology.MatchEventsTopic), key, ev) // redelivered
+	tt.Consume(string(topology.MatchEventsTopic), key, ev) // sent twice: a second record
 	var got []*codecs.Command
 	for {
 		k, v, ok := toJobs.Next()
@@ -31,7 +31,11 @@ func TestAPostedJobIsSentItsCellsRankedCandidates(t *testing.T) {
 		got = append(got, v.(*codecs.Command))
 	}
 	require.Len(t, got, 2)
-	assert.Equal(t, got[0], got[1], "a redelivery sends the same command, which the job applies once")
+	assert.Equal(t, int64(3), got[0].Seq, "the position of the match event (offset 2) + 1")
+	assert.Equal(t, int64(4), got[1].Seq)
+	second := *got[1]
+	second.Seq = got[0].Seq
+	assert.Equal(t, got[0], &second, "the same list with the same id, which the job applies once")
 	c := got[0]
 	assert.Equal(t, codecs.KindCandidates, c.Kind)
 	assert.Equal(t, "match-j1", c.CommandID)
