@@ -15,25 +15,18 @@ import (
 	"github.com/tradestream/tradestream/codecs"
 )
 
-// replayExact are the groups that read nothing but their own inputs: a
-// replay from earliest rebuilds their tables exactly (README runbook).
-const replayExact = "ingest,jobs,tradespeople,pricing,promos,payments,calendar,dependencies,notifications,cdc," +
-	"insights,insight-days,conversations,matching"
-
-// TestReplayOfTheGroupsWithoutLookupsReproducesTheirViews runs a
-// marketplace day (profiles, pricing, a promo redeemed by an accepted bid,
-// auto bookings with a dependency, a bid job offered only to the one
-// tradesperson whose calendar had room, then a cancel that frees the
-// other, field reports, feedback, a payment and a chat), stops, replays
-// every group that reads no other group's table from earliest (all but
-// tracking, tested on its own), and checks that the restarted instance
-// serves the same tradespeople (with their schedules from the calendars
-// and their insight stats), promo, notifications, jobs, payment,
-// conversation and daily insights: the replayed offers follow the
-// calendars' answers in the log, not today's calendars. The replayed
-// groups send their outputs again: every receiver must treat them as
-// redeliveries.
-func TestReplayOfTheGroupsWithoutLookupsReproducesTheirViews(t *testing.T) {
+// TestReplayOfEveryGroupReproducesTheViews runs a marketplace day
+// (profiles, pricing, a promo redeemed by an accepted bid, auto bookings
+// with a dependency, a bid job offered only where a calendar has room, a
+// cancel, field reports, feedback, a payment, a chat, and a job tracked on
+// its way until it arrives), stops, replays every processor group from
+// earliest (`replay --group all`), and checks that the restarted instance
+// serves the same tradespeople (with their schedules from the calendars and
+// their insight stats), promo, notifications, jobs (offers, ETAs), payment,
+// conversation and daily insights, and that the tracking table is the same.
+// The replayed groups send their outputs again: every receiver must treat
+// them as redeliveries.
+func TestReplayOfEveryGroupReproducesTheViews(t *testing.T) {
 	env := newTestEnv(t)
 	dir := t.TempDir()
 	today := time.Now().UTC()
@@ -105,6 +98,23 @@ func TestReplayOfTheGroupsWithoutLookupsReproducesTheirViews(t *testing.T) {
 	must("POST", base+"/jobs/bid/messages", map[string]any{"from": "tradesperson", "text": "Thanks, see you then."})
 	in.waitJob(t, "acme", "first", func(j *codecs.Job) bool { return j.Feedback != nil }, "feedback given")
 
+	// On the way to "after": pings become its ETA, then it arrives.
+	tp := *in.job(t, "acme", "after").AssignedTradespersonID
+	start := time.Now().UTC().Add(-10 * time.Minute).Truncate(time.Second)
+	ping := func(km float64, when time.Time) { must("POST", base+"/locations", []any{pingJSON(tp, km, when)}) }
+	must("POST", base+"/jobs/after/status", map[string]any{"status": "en_route", "at": start})
+	in.waitJob(t, "acme", "after", func(j *codecs.Job) bool { return j.Status == codecs.StatusEnRoute }, "en_route")
+	try := 0
+	eventually(t, 60*time.Second, func() bool {
+		try++
+		ping(5, start.Add(time.Duration(try)*100*time.Millisecond))
+		return in.job(t, "acme", "after").ETA != nil
+	}, "a first ETA")
+	ping(3, start.Add(2*time.Minute))
+	in.waitJob(t, "acme", "after", func(j *codecs.Job) bool { return j.ETA != nil && j.ETA.UpdatedAt.Equal(start.Add(2*time.Minute)) }, "an ETA")
+	ping(0.05, start.Add(4*time.Minute))
+	in.waitJob(t, "acme", "after", func(j *codecs.Job) bool { return j.Status == codecs.StatusOnSite }, "arrived")
+
 	paths := []string{"tradespeople/ana", "tradespeople/ben", "promos/SPRING",
 		"tradespeople/ana/notifications", "tradespeople/ben/notifications", "customers/cust-1/notifications",
 		"jobs/bid", "jobs/first", "jobs/after", "jobs/gone", "jobs/busy", "payments/pay-1", "jobs/bid/messages",
@@ -131,11 +141,18 @@ func TestReplayOfTheGroupsWithoutLookupsReproducesTheirViews(t *testing.T) {
 	require.Contains(t, before["jobs/bid/messages"], "see you then")
 	require.Contains(t, before["insights?from=2030-01-07&to=2030-01-09"], `"jobs_completed":1`)
 	require.Contains(t, before["tradespeople/ana"], `"jobs_completed":1`, "ana's stats count first")
+	require.Contains(t, before["jobs/after"], `"status":"on_site"`)
+	var tracking string
+	eventually(t, 30*time.Second, func() bool {
+		tracking = trackingOf(t, env, "acme/"+tp)
+		var st codecs.TrackingState
+		return tracking != "" && json.Unmarshal([]byte(tracking), &st) == nil && st.Last != nil && st.Last.At.Equal(start.Add(4*time.Minute))
+	}, "the tracking table holds the last ping")
 
 	require.NoError(t, in.stop())
-	code, out, stderr := runCLI(t, "replay", "--brokers", env.brokers, "--topic-prefix", env.prefix, "--group", replayExact)
+	code, out, stderr := runCLI(t, "replay", "--brokers", env.brokers, "--topic-prefix", env.prefix, "--group", "all")
 	require.Equal(t, 0, code, stderr)
-	assert.Equal(t, len(strings.Split(replayExact, ",")), strings.Count(out, "reset "), out)
+	assert.Equal(t, len(groupNames()), strings.Count(out, "reset "), out)
 
 	again := env.start(t, "a", dir)
 	for _, p := range paths {
@@ -146,11 +163,13 @@ func TestReplayOfTheGroupsWithoutLookupsReproducesTheirViews(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
+	eventually(t, 60*time.Second, func() bool { return trackingOf(t, env, "acme/"+tp) == tracking }, "the tracking table rebuilt identically")
 	// And it stays so: the re-routed commands changed nothing downstream.
 	time.Sleep(500 * time.Millisecond)
 	for _, p := range paths {
 		assert.Equal(t, before[p], rawView(t, again, base+"/"+p), p)
 	}
+	assert.Equal(t, tracking, trackingOf(t, env, "acme/"+tp))
 }
 
 // rawView is the body of GET path, or its status when it is not a 200.
