@@ -102,14 +102,7 @@ func TestReplayOfEveryGroupReproducesTheViews(t *testing.T) {
 	tp := *in.job(t, "acme", "after").AssignedTradespersonID
 	start := time.Now().UTC().Add(-10 * time.Minute).Truncate(time.Second)
 	ping := func(km float64, when time.Time) { must("POST", base+"/locations", []any{pingJSON(tp, km, when)}) }
-	must("POST", base+"/jobs/after/status", map[string]any{"status": "en_route", "at": start})
-	in.waitJob(t, "acme", "after", func(j *codecs.Job) bool { return j.Status == codecs.StatusEnRoute }, "en_route")
-	try := 0
-	eventually(t, 60*time.Second, func() bool {
-		try++
-		ping(5, start.Add(time.Duration(try)*100*time.Millisecond))
-		return in.job(t, "acme", "after").ETA != nil
-	}, "a first ETA")
+	in.enRoute(t, "acme", "after", tp, start, 5)
 	ping(3, start.Add(2*time.Minute))
 	in.waitJob(t, "acme", "after", func(j *codecs.Job) bool { return j.ETA != nil && j.ETA.UpdatedAt.Equal(start.Add(2*time.Minute)) }, "an ETA")
 	ping(0.05, start.Add(4*time.Minute))

@@ -44,17 +44,7 @@ func TestReplayOfTrackingAndJobsReproducesTheTrackingTableAndTheETAs(t *testing.
 	// ETA (those before the track_job on the log give none).
 	ping(9, at(0))
 	ping(8.5, at(0).Add(30*time.Second))
-	enRoute := func(job string, since time.Time, km float64) {
-		must(base+"/jobs/"+job+"/status", map[string]any{"status": "en_route", "at": since})
-		in.waitJob(t, "acme", job, func(j *codecs.Job) bool { return j.Status == codecs.StatusEnRoute }, "en_route")
-		try := 0
-		eventually(t, 60*time.Second, func() bool {
-			try++
-			ping(km, since.Add(time.Duration(try)*100*time.Millisecond))
-			return in.job(t, "acme", job).ETA != nil
-		}, "a first ETA of "+job)
-	}
-	enRoute("t1", at(1), 8)
+	in.enRoute(t, "acme", "t1", "ana", at(1), 8)
 	for i, km := range []float64{6, 4, 2} {
 		when := at(i + 2)
 		ping(km, when)
@@ -66,7 +56,7 @@ func TestReplayOfTrackingAndJobsReproducesTheTrackingTableAndTheETAs(t *testing.
 	in.waitJob(t, "acme", "t1", func(j *codecs.Job) bool { return j.Status == codecs.StatusCompleted }, "completed")
 
 	ping(1, at(7)) // t1 is not tracked any more: no effect
-	enRoute("t2", at(8), 5)
+	in.enRoute(t, "acme", "t2", "ana", at(8), 5)
 	for i, km := range []float64{4, 3} {
 		when := at(i + 10)
 		ping(km, when)

@@ -128,3 +128,23 @@ func TestTrackingTurnsPingsIntoETAsAndArrival(t *testing.T) {
 	assert.Equal(t, codecs.StatusBooked, t2.Status)
 	assert.Nil(t, t2.ETA, "a job the tradesperson is not en route to shows no location")
 }
+
+// enRoute sets job en_route at since and pings its tradesperson tp km away
+// until the job has an ETA: the tracking group learns about en_route through
+// its input log, and the pings on the log before that give none (each try is
+// 100 ms later, a repeated time would be ignored as a duplicate).
+func (in *instance) enRoute(t *testing.T, tenant, job, tp string, since time.Time, km float64) *codecs.Job {
+	t.Helper()
+	base := "/v1/tenants/" + tenant
+	in.accept(t, "POST", base+"/jobs/"+job+"/status", map[string]any{"status": "en_route", "at": since})
+	in.waitJob(t, tenant, job, func(j *codecs.Job) bool { return j.Status == codecs.StatusEnRoute }, "en_route")
+	try := 0
+	var j *codecs.Job
+	eventually(t, 60*time.Second, func() bool {
+		try++
+		in.accept(t, "POST", base+"/locations", []any{pingJSON(tp, km, since.Add(time.Duration(try)*100*time.Millisecond))})
+		j = in.job(t, tenant, job)
+		return j.ETA != nil
+	}, "a first ETA of %s", job)
+	return j
+}
