@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -120,4 +121,51 @@ func TestABidJobIsNotOfferedToATradespersonBookedForItsWholeWindow(t *testing.T)
 	require.Equal(t, http.StatusAccepted, st)
 	j = in.waitJob(t, "acme", "tuesday", func(j *codecs.Job) bool { return len(j.OfferedTo) > 0 }, "matched")
 	assert.Equal(t, []string{"nearer", "near"}, j.OfferedTo, "on Tuesday both are free")
+}
+
+// TestABidJobNobodyHasRoomForIsOfferedToATradespersonWhoJoinsLater posts a
+// bid job for a morning its only candidate is booked for: the job's
+// calendar probes find no room, it goes back to wait in its cell, and the
+// tradesperson who signs up next in range is offered it.
+func TestABidJobNobodyHasRoomForIsOfferedToATradespersonWhoJoinsLater(t *testing.T) {
+	env := newTestEnv(t)
+	in := env.start(t, "a", t.TempDir())
+	base := "/v1/tenants/acme"
+	signUp := func(id string, lat float64) {
+		in.accept(t, "POST", base+"/tradespeople", map[string]any{"id": id, "name": id, "trades": []string{"plumber"},
+			"base": map[string]any{"lat": lat, "lon": -0.12}, "radius_km": 20})
+		waitTP(t, in, "acme", id)
+	}
+	signUp("solo", 51.501)
+	time.Sleep(100 * time.Millisecond) // index updates trail the profiles by one hop
+	morning := func(id, mode string) map[string]any {
+		b := jobBody(id, 7)
+		start := time.Date(2030, 1, 7, 8, 0, 0, 0, time.UTC)
+		b["window"] = map[string]any{"earliest_start": start, "latest_end": start.Add(2 * time.Hour)}
+		b["duration_minutes"], b["mode"] = 120, mode
+		return b
+	}
+	in.accept(t, "POST", base+"/jobs", morning("busy", "auto"))
+	j := in.waitJob(t, "acme", "busy", func(j *codecs.Job) bool { return j.Status == codecs.StatusBooked }, "auto booked")
+	require.Equal(t, "solo", *j.AssignedTradespersonID)
+
+	in.accept(t, "POST", base+"/jobs", morning("waits", "bid"))
+	// Its candidate list comes back with no room: the job records the
+	// probe's answer (a new version) and stays posted, offered to nobody.
+	j = in.waitJob(t, "acme", "waits", func(j *codecs.Job) bool { return j.Version > 1 }, "the candidates probed")
+	require.Empty(t, j.OfferedTo, "solo has no room on Monday morning")
+	require.Equal(t, codecs.StatusPosted, j.Status)
+
+	signUp("later", 51.51)
+	j = in.waitJob(t, "acme", "waits", func(j *codecs.Job) bool { return len(j.OfferedTo) > 0 }, "offered to the newcomer")
+	assert.Equal(t, []string{"later"}, j.OfferedTo)
+	eventually(t, 30*time.Second, func() bool {
+		notes := view[[]codecs.Notification](t, in, "acme", "tradespeople/later/notifications")
+		return notes != nil && slices.ContainsFunc(*notes, func(n codecs.Notification) bool {
+			return n.Kind == "job_offer" && n.JobID == "waits"
+		})
+	}, "the newcomer's job_offer")
+	if solo := view[[]codecs.Notification](t, in, "acme", "tradespeople/solo/notifications"); solo != nil {
+		assert.False(t, slices.ContainsFunc(*solo, func(n codecs.Notification) bool { return n.JobID == "waits" }), "solo was never offered it")
+	}
 }
