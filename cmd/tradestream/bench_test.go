@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -211,4 +213,30 @@ func TestBacklogFiguresTimeTheOutputsAfterTheWarmup(t *testing.T) {
 	require.ErrorContains(t, err, "not more than the warm-up")
 	_, err = backlogFigures([]time.Time{t0, t0}, 1, time.Second)
 	require.ErrorContains(t, err, "one clock tick")
+}
+
+// The comparator is rebuilt when its jar is missing or older than a source
+// (a jar from older sources would start the old app).
+func TestTheComparatorJarIsStaleWhenASourceIsNewer(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src", "App.java")
+	jar := filepath.Join(dir, "target", "bench-streams-0.jar")
+	require.NoError(t, os.MkdirAll(filepath.Dir(src), 0o755))
+	require.NoError(t, os.MkdirAll(filepath.Dir(jar), 0o755))
+	require.NoError(t, os.WriteFile(src, []byte("class App {}"), 0o644))
+	stale, err := jarIsStale(jar, dir)
+	require.NoError(t, err)
+	assert.True(t, stale, "no jar")
+
+	require.NoError(t, os.WriteFile(jar, []byte("jar"), 0o644))
+	old := time.Now().Add(-time.Hour)
+	require.NoError(t, os.Chtimes(src, old, old))
+	stale, err = jarIsStale(jar, dir)
+	require.NoError(t, err)
+	assert.False(t, stale, "built after its sources")
+
+	require.NoError(t, os.Chtimes(src, time.Now().Add(time.Hour), time.Now().Add(time.Hour)))
+	stale, err = jarIsStale(jar, dir)
+	require.NoError(t, err)
+	assert.True(t, stale, "a source changed since")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"os/exec"
@@ -171,11 +172,41 @@ func gokaGPSWorkload(ctx context.Context, b *benchConfig, prefix string) (*workl
 	return r, nil
 }
 
+// jarIsStale reports whether jar is missing or older than a file of the
+// comparator's sources (pom.xml and src/): a jar built from older sources
+// would start the old app.
+func jarIsStale(jar, dir string) (bool, error) {
+	built, err := os.Stat(jar)
+	if err != nil {
+		return true, nil
+	}
+	stale := false
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && path == filepath.Join(dir, "target") {
+			return filepath.SkipDir
+		}
+		if info, err := d.Info(); err == nil && !d.IsDir() && info.ModTime().After(built.ModTime()) {
+			stale = true
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("bench: reading the comparator's sources: %w", err)
+	}
+	return stale, nil
+}
+
 // streamsGPSWorkload is (e): the same join in Kafka Streams (bench/streams),
 // reading and writing the same topics.
 func streamsGPSWorkload(ctx context.Context, b *benchConfig, prefix string) (*workloadRun, error) {
 	jar := filepath.Join(b.StreamsDir, "target", "bench-streams-0.jar")
-	if _, err := os.Stat(jar); err != nil {
+	if stale, err := jarIsStale(jar, b.StreamsDir); err != nil {
+		return nil, err
+	} else if stale {
 		fmt.Fprintf(b.Progress, "bench: building %s (mvn)\n", b.StreamsDir)
 		out, err := exec.CommandContext(ctx, "mvn", "-B", "-q", "-f", filepath.Join(b.StreamsDir, "pom.xml"), "package",
 			"dependency:copy-dependencies", "-DoutputDirectory=target/lib", "-DskipTests").CombinedOutput()
