@@ -13,21 +13,24 @@ import (
 	"github.com/tradestream/tradestream/topology"
 )
 
-// bookedAutoJob registers a plumber and posts an auto job on Monday
-// 7 January 2030 that the scheduling engine books with them.
-func bookedAutoJob(t *testing.T, in *instance, tenant, job string) *codecs.Job {
+// bookedAutoJob registers a plumber and posts auto jobs on Monday
+// 7 January 2030, one after the other, that the scheduling engine books
+// with them; it returns the last one.
+func bookedAutoJob(t *testing.T, in *instance, tenant string, jobs ...string) *codecs.Job {
 	t.Helper()
 	base := "/v1/tenants/" + tenant
-	st, out := in.post(t, base+"/tradespeople", map[string]any{"id": "ana", "name": "Ana", "trades": []string{"plumber"},
+	in.accept(t, "POST", base+"/tradespeople", map[string]any{"id": "ana", "name": "Ana", "trades": []string{"plumber"},
 		"base": map[string]any{"lat": 51.5, "lon": -0.12}, "radius_km": 30})
-	require.Equal(t, http.StatusAccepted, st, out)
 	waitTP(t, in, tenant, "ana")
 	time.Sleep(100 * time.Millisecond) // the matching index trails the profile by one hop
-	body := jobBody(job, 7)
-	body["mode"] = "auto"
-	st, out = in.post(t, base+"/jobs", body)
-	require.Equal(t, http.StatusAccepted, st, out)
-	return in.waitJob(t, tenant, job, func(j *codecs.Job) bool { return j.Status == codecs.StatusBooked }, "booked")
+	var j *codecs.Job
+	for _, id := range jobs {
+		body := jobBody(id, 7)
+		body["mode"] = "auto"
+		in.accept(t, "POST", base+"/jobs", body)
+		j = in.waitJob(t, tenant, id, func(j *codecs.Job) bool { return j.Status == codecs.StatusBooked }, "booked")
+	}
+	return j
 }
 
 // TestChatKeepsTheConversationInOrderAndAProposedWindowReschedules: the

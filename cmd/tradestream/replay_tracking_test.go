@@ -26,16 +26,7 @@ func TestReplayOfTrackingAndJobsReproducesTheTrackingTableAndTheETAs(t *testing.
 	in := env.start(t, "a", dir)
 	base := "/v1/tenants/acme"
 	must := func(path string, body any) { t.Helper(); in.accept(t, "POST", path, body) }
-	must(base+"/tradespeople", map[string]any{"id": "ana", "name": "Ana", "trades": []string{"plumber"},
-		"base": map[string]any{"lat": 51.5, "lon": -0.12}, "radius_km": 30})
-	waitTP(t, in, "acme", "ana")
-	time.Sleep(100 * time.Millisecond) // the matching index trails the profile by one hop
-	for _, id := range []string{"t1", "t2"} {
-		b := jobBody(id, 7)
-		b["mode"] = "auto"
-		must(base+"/jobs", b)
-		in.waitJob(t, "acme", id, func(j *codecs.Job) bool { return j.Status == codecs.StatusBooked }, "booked")
-	}
+	bookedAutoJob(t, in, "acme", "t1", "t2")
 	start := time.Now().UTC().Add(-30 * time.Minute).Truncate(time.Second)
 	at := func(i int) time.Time { return start.Add(time.Duration(i) * time.Minute) }
 	ping := func(km float64, when time.Time) { must(base+"/locations", []any{pingJSON("ana", km, when)}) }

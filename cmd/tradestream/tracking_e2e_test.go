@@ -36,16 +36,7 @@ func TestTrackingTurnsPingsIntoETAsAndArrival(t *testing.T) {
 		require.Equal(t, http.StatusAccepted, st, "%s: %v", path, out)
 		return out
 	}
-	must(base+"/tradespeople", map[string]any{"id": "ana", "name": "Ana", "trades": []string{"plumber"},
-		"base": map[string]any{"lat": 51.5, "lon": -0.12}, "radius_km": 30})
-	waitTP(t, in, "acme", "ana")
-	time.Sleep(100 * time.Millisecond) // the matching index trails the profile by one hop
-	for _, id := range []string{"t1", "t2"} {
-		b := jobBody(id, 7)
-		b["mode"] = "auto"
-		must(base+"/jobs", b)
-		in.waitJob(t, "acme", id, func(j *codecs.Job) bool { return j.Status == codecs.StatusBooked }, "booked")
-	}
+	bookedAutoJob(t, in, "acme", "t1", "t2")
 
 	// Pings are in real time: one older than Config.MaxFuture ahead is rejected.
 	start := time.Now().UTC().Add(-30 * time.Minute).Truncate(time.Second)
