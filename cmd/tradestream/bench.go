@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -103,14 +102,8 @@ func parseBench(args []string, stderr io.Writer) (*benchConfig, error) {
 	fs.DurationVar(&b.NoisyFor, "noisy-for", 10*time.Second, "length of each phase of the noisy-neighbour run")
 	fs.StringVar(&b.Profile, "profile", "", "directory for the goka workers' CPU and allocation profiles")
 	fs.DurationVar(&b.Timeout, "timeout", 10*time.Minute, "bound of each phase of a run")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, errHelp
-		}
-		return nil, usageErr("%v", err)
-	}
-	if fs.NArg() > 0 {
-		return nil, usageErr("unexpected argument %q", fs.Arg(0))
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
 	}
 	if _, err := parseStorage(b.Storage); err != nil {
 		return nil, err

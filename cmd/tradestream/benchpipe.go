@@ -23,8 +23,8 @@ func benchPipeCmd(ctx context.Context, args []string) error {
 	in := fs.String("input", "", "topic to read")
 	out := fs.String("output", "", "topic to write")
 	group := fs.String("group", "", "consumer group")
-	if err := fs.Parse(args); err != nil {
-		return usageErr("%v", err)
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *brokers == "" || *in == "" || *out == "" || *group == "" {
 		return usageErr("bench pipe needs --brokers, --input, --output and --group")

@@ -50,6 +50,34 @@ func TestBadUsageExitsWith2AndOneLineReason(t *testing.T) {
 	}
 }
 
+func TestDashHPrintsTheCommandsFlags(t *testing.T) {
+	cases := map[string]struct {
+		args []string
+		flag string // one of the command's own flags
+	}{
+		"run":            {[]string{"run", "-h"}, "-processors"},
+		"demo":           {[]string{"demo", "--help"}, "-simulate"},
+		"replay":         {[]string{"replay", "-h"}, "-dry-run"},
+		"export":         {[]string{"export", "jobs", "-h"}, "-registry"},
+		"dlq inspect":    {[]string{"dlq", "inspect", "-h"}, "-since"},
+		"check schedule": {[]string{"check", "schedule", "-h"}, "-strict"},
+		"bench":          {[]string{"bench", "-h"}, "-noisy-rate"},
+		"bench pipe":     {[]string{"bench", "pipe", "-h"}, "-output"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, c.args...)
+			assert.Equal(t, 0, code)
+			assert.Empty(t, stderr)
+			assert.True(t, strings.HasPrefix(stdout, "usage: tradestream "+name+" [flags]\n"), stdout)
+			assert.Regexp(t, `\n  `+c.flag+`[ \n]`, stdout)
+		})
+	}
+	code, stdout, _ := runCLI(t, "help")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, stdout, `Run "tradestream <command> -h" for its flags.`)
+}
+
 func TestEnvironmentFillsFlagsNotGiven(t *testing.T) {
 	t.Setenv("TRADESTREAM_BROKERS", "a:1,b:2")
 	t.Setenv("TRADESTREAM_PARTITIONS", "6")

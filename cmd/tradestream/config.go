@@ -100,6 +100,38 @@ func newFlagSet(name string) *flagSet {
 	return &flagSet{FlagSet: fs, cfg: &Config{}}
 }
 
+// helpError is a command's -h: its usage and flags, printed on stdout with
+// exit code 0.
+type helpError struct{ text string }
+
+func (e *helpError) Error() string { return "help requested" }
+
+// parseFlags parses args into fs and refuses positional arguments; -h or
+// --help gives the command's flags (a *helpError).
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return commandHelp(fs)
+		}
+		return usageErr("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return usageErr("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+// commandHelp is the usage of the command fs parses, with its flags.
+func commandHelp(fs *flag.FlagSet) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "usage: tradestream %s [flags]\n\nflags:\n", fs.Name())
+	out := fs.Output()
+	fs.SetOutput(&b)
+	fs.PrintDefaults()
+	fs.SetOutput(out)
+	return &helpError{text: b.String()}
+}
+
 func (f *flagSet) common() {
 	f.StringVar(&f.cfg.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	f.IntVar(&f.cfg.Partitions, "partitions", 12, "partitions of every topic (when created)")
@@ -159,11 +191,11 @@ func (f *flagSet) simulator() {
 
 // parse parses args, then fills every flag not given from TRADESTREAM_<FLAG>.
 func (f *flagSet) parse(args []string) (*Config, error) {
-	if err := f.Parse(args); err != nil {
-		return nil, usageErr("%v", err)
-	}
-	if f.NArg() > 0 {
-		return nil, usageErr("unexpected argument %q", f.Arg(0))
+	if err := parseFlags(f.FlagSet, args); err != nil {
+		if h, ok := err.(*helpError); ok {
+			h.text += "\nEvery flag also reads TRADESTREAM_<FLAG> from the environment (e.g. --log-level: TRADESTREAM_LOG_LEVEL).\n"
+		}
+		return nil, err
 	}
 	given := map[string]bool{}
 	f.Visit(func(fl *flag.Flag) { given[fl.Name] = true })

@@ -51,7 +51,11 @@ func main() {
 // run executes one command and returns its exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	err := dispatch(ctx, args, stdout, stderr)
+	var help *helpError
 	switch {
+	case errors.As(err, &help):
+		fmt.Fprint(stdout, help.text)
+		return 0
 	case err == nil:
 		return 0
 	case errors.Is(err, errHelp):
