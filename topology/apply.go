@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -66,6 +67,9 @@ func (s Spec) configs() map[string]*string {
 		}
 		c["retention.ms"] = str(strconv.FormatInt(ms, 10))
 	}
+	if s.Segment > 0 {
+		c["segment.ms"] = str(strconv.FormatInt(s.Segment.Milliseconds(), 10))
+	}
 	return c
 }
 
@@ -77,13 +81,27 @@ func drift(s Spec, d sarama.TopicDetail, replication int16) []string {
 	if d.ReplicationFactor != replication {
 		out = append(out, fmt.Sprintf("replication: want %d, have %d", replication, d.ReplicationFactor))
 	}
+	var configs []string
 	for k, want := range s.configs() {
 		have, ok := d.ConfigEntries[k]
-		if ok && have != nil && *have != *want {
-			out = append(out, fmt.Sprintf("%s: want %s, have %s", k, *want, *have))
+		switch {
+		case ok && have != nil && *have != *want:
+			configs = append(configs, fmt.Sprintf("%s: want %s, have %s", k, *want, *have))
+		case !ok && kafkaDefaults[k] != *want:
+			// The broker lists only the configs that are not its defaults.
+			configs = append(configs, fmt.Sprintf("%s: want %s, have the broker's default (%s)", k, *want, kafkaDefaults[k]))
 		}
 	}
-	return out
+	slices.Sort(configs)
+	return append(out, configs...)
+}
+
+// kafkaDefaults are Kafka's defaults of the topic configs a Spec sets: a
+// topic whose description lacks one has that value.
+var kafkaDefaults = map[string]string{
+	"cleanup.policy": CleanupDelete,
+	"retention.ms":   "604800000",
+	"segment.ms":     "604800000",
 }
 
 // waitForMetadata waits until every topic has a leader for each partition, so

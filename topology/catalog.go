@@ -81,6 +81,11 @@ type Spec struct {
 	Cleanup string
 	// Retention is how long records are kept; -1 means forever.
 	Retention time.Duration
+	// Segment, when set, is segment.ms: how long the broker writes one
+	// log segment before it rolls a new one. The log cleaner compacts only
+	// rolled segments, so it bounds what a reader from the start gets
+	// beyond the live keys.
+	Segment time.Duration
 	// Codec is the topic's one codec.
 	Codec goka.Codec
 	// Owner is the group writing the topic ("" for the API, ExternalOwner
@@ -242,6 +247,9 @@ func NewCatalog(cfg Config, reg codecs.Registry) (*Catalog, error) {
 	c.Dependencies = table[codecs.DependencyGraph](&b, DependenciesGroup, "dependency_graph", "tenant_id")
 	c.TrackingInputs = stream[codecs.TrackingInput](&b, TrackingInputsTopic, "tracking_input", "tenant_id/tradesperson_id", "")
 	c.Tracking = table[codecs.TrackingState](&b, TrackingGroup, "tracking_state", "tenant_id/tradesperson_id")
+	if c.Tracking != nil {
+		b.segment(c.Tracking.Topic, TrackingSegment)
+	}
 	c.JobEvents = stream[codecs.JobEvent](&b, JobEventsTopic, "job_event", "tenant_id", JobsGroup)
 	c.Insights = table[codecs.InsightsState](&b, InsightsGroup, "insights_state", "tenant_id")
 	c.InsightUpdates = stream[codecs.InsightsDay](&b, InsightUpdatesTopic, "insights_day", "tenant_id/date", InsightsGroup)
@@ -306,6 +314,20 @@ func (b *builder) add(s Spec) {
 	}
 	b.seen[s.Name] = true
 	b.c.specs = append(b.c.specs, s)
+}
+
+// TrackingSegment is segment.ms of the tracking group's table: written at
+// every ping, and kept in memory by default (rebuilt from its changelog at
+// every start), so its uncompacted tail is kept to about this much of pings.
+const TrackingSegment = 10 * time.Minute
+
+// segment sets the segment.ms of a declared table's topic.
+func (b *builder) segment(topic goka.Table, d time.Duration) {
+	for i := range b.c.specs {
+		if b.c.specs[i].Name == string(topic) {
+			b.c.specs[i].Segment = d
+		}
+	}
 }
 
 func (b *builder) fail(err error) {

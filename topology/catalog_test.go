@@ -2,6 +2,9 @@ package topology
 
 import (
 	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -67,4 +70,28 @@ func specOf(t *testing.T, cat *Catalog, name string) Spec {
 	}
 	t.Fatalf("no topic %s", name)
 	return Spec{}
+}
+
+func TestDriftNamesConfigsTheBrokerLeftAtItsDefault(t *testing.T) {
+	spec := Spec{Name: "t", Partitions: 3, Cleanup: CleanupCompact, Retention: -1, Segment: 10 * time.Minute}
+	str := func(v string) *string { return &v }
+	set := sarama.TopicDetail{NumPartitions: 3, ReplicationFactor: 1, ConfigEntries: map[string]*string{
+		"cleanup.policy": str("compact"), "retention.ms": str("-1"), "segment.ms": str("600000")}}
+	assert.Empty(t, drift(spec, set, 1))
+
+	// A topic created before the spec had segment.ms: the broker lists no
+	// segment.ms, so it has Kafka's default of 7 days.
+	old := sarama.TopicDetail{NumPartitions: 3, ReplicationFactor: 1, ConfigEntries: map[string]*string{
+		"cleanup.policy": str("compact"), "retention.ms": str("-1")}}
+	assert.Equal(t, []string{"segment.ms: want 600000, have the broker's default (604800000)"}, drift(spec, old, 1))
+
+	changed := sarama.TopicDetail{NumPartitions: 3, ReplicationFactor: 1, ConfigEntries: map[string]*string{
+		"cleanup.policy": str("delete"), "retention.ms": str("-1"), "segment.ms": str("60000")}}
+	assert.Equal(t, []string{"cleanup.policy: want compact, have delete", "segment.ms: want 600000, have 60000"},
+		drift(spec, changed, 1))
+
+	// A stream that keeps Kafka's defaults is not drift when the broker
+	// lists none of them.
+	stream := Spec{Name: "s", Partitions: 3, Cleanup: CleanupDelete, Retention: 7 * 24 * time.Hour}
+	assert.Empty(t, drift(stream, sarama.TopicDetail{NumPartitions: 3, ReplicationFactor: 1}, 1))
 }

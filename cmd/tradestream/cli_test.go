@@ -130,6 +130,20 @@ func TestTopicsApplyIsIdempotent(t *testing.T) {
 	code, out, _ = runCLI(t, append(args, "--partitions", "4")...)
 	assert.Equal(t, 1, code, "a partition count that differs from the cluster is drift")
 	assert.Contains(t, out, "partitions: want 4, have 12")
+
+	// The tracking table rolls a segment every 10 minutes, so that its log
+	// cleaner bounds what a start with memory storage reads.
+	admin, err := sarama.NewClusterAdmin([]string{env.brokers}, cat.Config().Sarama())
+	require.NoError(t, err)
+	defer admin.Close()
+	entries, err := admin.DescribeConfig(sarama.ConfigResource{Type: sarama.TopicResource, Name: string(cat.Tracking.Topic)})
+	require.NoError(t, err)
+	segment := map[string]string{}
+	for _, e := range entries {
+		segment[e.Name] = e.Value
+	}
+	assert.Equal(t, "600000", segment["segment.ms"])
+	assert.Equal(t, "compact", segment["cleanup.policy"])
 }
 
 func TestDeleteWithPrefixDeletesOnlyThatPrefix(t *testing.T) {

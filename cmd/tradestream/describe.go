@@ -48,7 +48,11 @@ func describeText(w io.Writer, cat *topology.Catalog, graphs []*goka.GroupGraph)
 		if owner == "" {
 			owner = writers(s.Name, []string{string(cat.Commands.Topic), string(cat.TrackingInputs.Topic)}, graphs)
 		}
-		fmt.Fprintf(w, "| `%s` | %s | `%s` | %d | %s | %s | %s |\n", s.Name, s.Key, s.Value, s.Partitions, s.Cleanup, retention, owner)
+		cleanup := s.Cleanup
+		if s.Segment > 0 {
+			cleanup += ", segments of " + strings.TrimSuffix(s.Segment.String(), "0s") // 10m0s: 10m
+		}
+		fmt.Fprintf(w, "| `%s` | %s | `%s` | %d | %s | %s | %s |\n", s.Name, s.Key, s.Value, s.Partitions, cleanup, retention, owner)
 	}
 	fmt.Fprintln(w)
 	for _, g := range graphs {

@@ -26,8 +26,14 @@ const (
 	storageMemory  = "memory"
 )
 
-// defaultStorage is --storage's default.
-const defaultStorage = storageLevelDB
+// defaultStorage is --storage's default: LevelDB, but the tracking
+// group's table in memory. That table is written at every GPS ping (memory
+// storage saves a LevelDB read, write and journal write each time: about
+// 30 % of the group's CPU per ping, BENCHMARKS.md) and holds one small
+// value per tradesperson en route; its changelog rolls a segment every
+// topology.TrackingSegment, so the log cleaner keeps what a start reads
+// to the live keys plus the last minutes of pings.
+const defaultStorage = storageLevelDB + ",tracking=" + storageMemory
 
 // storagePlan is a parsed --storage: a kind for every group, and
 // exceptions by group name.
@@ -37,10 +43,15 @@ type storagePlan struct {
 }
 
 // parseStorage reads "<kind>[,<group>=<kind>...]", e.g. "memory" or
-// "leveldb,tracking=memory". A spec of exceptions only keeps the default
-// kind for the other groups.
+// "leveldb,tracking=memory". A kind first is the kind of every group but
+// the exceptions after it; a spec of exceptions only changes those groups
+// of the default plan; an empty spec is the default.
 func parseStorage(spec string) (storagePlan, error) {
-	p := storagePlan{all: defaultStorage, groups: map[string]string{}}
+	if strings.TrimSpace(spec) == "" {
+		spec = defaultStorage
+	}
+	p := storagePlan{all: storageLevelDB, groups: map[string]string{"tracking": storageMemory}}
+	given := map[string]bool{}
 	kind := func(k string) error {
 		if k != storageLevelDB && k != storageMemory {
 			return usageErr("--storage: unknown kind %q (have %s, %s)", k, storageLevelDB, storageMemory)
@@ -51,13 +62,11 @@ func parseStorage(spec string) (storagePlan, error) {
 		part = strings.TrimSpace(part)
 		group, k, isGroup := strings.Cut(part, "=")
 		switch {
-		case part == "" && i == 0 && !strings.Contains(spec, ","):
-			continue // an empty spec is the default
 		case !isGroup && i == 0:
 			if err := kind(part); err != nil {
 				return p, err
 			}
-			p.all = part
+			p.all, p.groups = part, map[string]string{}
 		case !isGroup:
 			return p, usageErr("--storage: %q: the kind for every group comes first, exceptions as group=kind", part)
 		default:
@@ -68,9 +77,10 @@ func parseStorage(spec string) (storagePlan, error) {
 			if err := kind(k); err != nil {
 				return p, err
 			}
-			if _, dup := p.groups[group]; dup {
+			if given[group] {
 				return p, usageErr("--storage: %s given twice", group)
 			}
+			given[group] = true
 			p.groups[group] = k
 		}
 	}

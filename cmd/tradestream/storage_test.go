@@ -18,12 +18,13 @@ func TestParseStorage(t *testing.T) {
 		spec, want string
 		tracking   string // the tracking group's kind
 	}{
-		{"", "leveldb", "leveldb"},
+		{"", "leveldb,tracking=memory", "memory"}, // the default
 		{"leveldb", "leveldb", "leveldb"},
 		{"memory", "memory", "memory"},
 		{"leveldb,tracking=memory", "leveldb,tracking=memory", "memory"},
 		{" memory , jobs = leveldb ", "memory,jobs=leveldb", "memory"},
-		{"tracking=memory", "leveldb,tracking=memory", "memory"},
+		{"tracking=leveldb", "leveldb,tracking=leveldb", "leveldb"},
+		{"jobs=memory", "leveldb,jobs=memory,tracking=memory", "memory"},
 	} {
 		p, err := parseStorage(tc.spec)
 		require.NoError(t, err, tc.spec)
