@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tradestream/tradestream/processors/ingest"
@@ -41,32 +43,40 @@ func noisyNeighbour(ctx context.Context, b *benchConfig, rate float64, d time.Du
 		return noisyResult{}, err
 	}
 	defer w.Close()
-	p, err := newBenchProducer(strings.Split(b.Brokers, ","))
-	if err != nil {
-		return noisyResult{}, err
+	// Each tenant writes through its own client, as two customers' systems
+	// would: with one producer B's records would queue behind A's in the
+	// bench's own request pipeline, which is not Tradestream's doing.
+	producers := map[string]*benchProducer{}
+	for _, tenant := range []string{tenantA, tenantB} {
+		p, err := newBenchProducer(strings.Split(b.Brokers, ","))
+		if err != nil {
+			return noisyResult{}, err
+		}
+		defer p.Close()
+		producers[tenant] = p
 	}
-	defer p.Close()
 	worker, logPath := runWorker(b, cfg, "ingest,jobs"), filepath.Join(b.WorkDir, prefix+"log")
 	stop, err := startWorker(worker, logPath)
 	if err != nil {
 		return noisyResult{}, err
 	}
 	defer stop()
-	n := 0
+	var n atomic.Int64 // records sent: each has a distinct job id
 	send := func(tenant string, now time.Time) string {
-		n++
-		job := fmt.Sprintf("job-%d", n)
+		job := fmt.Sprintf("job-%d", n.Add(1))
 		k, v := jobCommand(cat, tenant, job, now)
-		p.send(string(cat.Commands.Topic), k, v)
+		producers[tenant].send(string(cat.Commands.Topic), k, v)
 		return ingest.JobKey(tenant, job)
 	}
 	wait := func(sent map[string]time.Time) ([]time.Duration, error) {
-		if err := p.flush(); err != nil {
-			return nil, err
+		for _, p := range producers {
+			if err := p.flush(); err != nil {
+				return nil, err
+			}
 		}
 		wctx, cancel := context.WithTimeout(ctx, b.Timeout)
 		defer cancel()
-		lat, err := w.latencies(wctx, sent, n)
+		lat, err := w.latencies(wctx, sent, int(n.Load()))
 		return lat, workerFailed(err, logPath)
 	}
 	// Warm-up: both tenants, until the worker answers.
@@ -77,19 +87,30 @@ func noisyNeighbour(ctx context.Context, b *benchConfig, rate float64, d time.Du
 	if _, err := wait(warm); err != nil {
 		return noisyResult{}, err
 	}
+	// pace calls each r times a second from start for d.
+	pace := func(start time.Time, r float64, each func()) {
+		for i := 0; time.Since(start) < d; time.Sleep(time.Millisecond) {
+			for due := time.Since(start).Seconds() * r; float64(i) < due; i++ {
+				each()
+			}
+		}
+	}
 	phase := func(flood bool) ([]time.Duration, error) {
 		sentB := map[string]time.Time{}
 		start := time.Now()
-		for nb, na := 0, 0; time.Since(start) < d; time.Sleep(time.Millisecond) {
-			due := time.Since(start).Seconds() * rate
-			for ; float64(nb) < due; nb++ {
-				now := time.Now()
-				sentB[send(tenantB, now)] = now
-			}
-			for ; flood && float64(na) < 50*due; na++ {
-				send(tenantA, time.Now())
-			}
+		var flooding sync.WaitGroup
+		if flood { // A sends from its own goroutine, as its own client would
+			flooding.Add(1)
+			go func() {
+				defer flooding.Done()
+				pace(start, 50*rate, func() { send(tenantA, time.Now()) })
+			}()
 		}
+		pace(start, rate, func() {
+			now := time.Now()
+			sentB[send(tenantB, now)] = now
+		})
+		flooding.Wait()
 		return wait(sentB)
 	}
 	alone, err := phase(false)
