@@ -21,9 +21,13 @@ type noisyResult struct {
 	FloodP50, FloodP99 time.Duration
 }
 
+// noisyPairs is how many phases of each condition a noisy-neighbour run
+// alternates.
+const noisyPairs = 3
+
 // noisyNeighbour runs `tradestream run --processors ingest,jobs` with two
-// tenants on different partitions of the commands topic: B alone at rate
-// for d, then B at rate and A at 50×rate together for d.
+// tenants on different partitions of the commands topic: B at rate, alone
+// for d in all and with A at 50×rate for d in all, in alternating phases.
 func noisyNeighbour(ctx context.Context, b *benchConfig, rate float64, d time.Duration) (noisyResult, error) {
 	prefix := fmt.Sprintf("bench%d-noisy.", time.Now().UnixNano()%1e9)
 	defer deleteRunTopics(b, prefix, func(format string, args ...any) {
@@ -88,14 +92,14 @@ func noisyNeighbour(ctx context.Context, b *benchConfig, rate float64, d time.Du
 		return noisyResult{}, err
 	}
 	// pace calls each r times a second from start for d.
-	pace := func(start time.Time, r float64, each func()) {
+	pace := func(start time.Time, d time.Duration, r float64, each func()) {
 		for i := 0; time.Since(start) < d; time.Sleep(time.Millisecond) {
 			for due := time.Since(start).Seconds() * r; float64(i) < due; i++ {
 				each()
 			}
 		}
 	}
-	phase := func(flood bool) ([]time.Duration, error) {
+	phase := func(flood bool, d time.Duration) ([]time.Duration, error) {
 		sentB := map[string]time.Time{}
 		start := time.Now()
 		var flooding sync.WaitGroup
@@ -103,23 +107,32 @@ func noisyNeighbour(ctx context.Context, b *benchConfig, rate float64, d time.Du
 			flooding.Add(1)
 			go func() {
 				defer flooding.Done()
-				pace(start, 50*rate, func() { send(tenantA, time.Now()) })
+				pace(start, d, 50*rate, func() { send(tenantA, time.Now()) })
 			}()
 		}
-		pace(start, rate, func() {
+		pace(start, d, rate, func() {
 			now := time.Now()
 			sentB[send(tenantB, now)] = now
 		})
 		flooding.Wait()
 		return wait(sentB)
 	}
-	alone, err := phase(false)
-	if err != nil {
-		return noisyResult{}, err
-	}
-	flood, err := phase(true)
-	if err != nil {
-		return noisyResult{}, err
+	// B's time in each condition is split into noisyPairs alternating
+	// phases (alone, with A, alone, …): the machine's load drifts over a
+	// run, and alternating puts the drift on both conditions alike.
+	var alone, flood []time.Duration
+	for range noisyPairs {
+		for _, withA := range []bool{false, true} {
+			lat, err := phase(withA, d/noisyPairs)
+			if err != nil {
+				return noisyResult{}, err
+			}
+			if withA {
+				flood = append(flood, lat...)
+			} else {
+				alone = append(alone, lat...)
+			}
+		}
 	}
 	return noisyResult{RateB: rate, AloneP50: percentile(alone, 50), AloneP99: percentile(alone, 99),
 		FloodP50: percentile(flood, 50), FloodP99: percentile(flood, 99)}, nil
