@@ -21,6 +21,9 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(args) > 0 && args[0] == "pipe" {
 		return benchPipeCmd(ctx, args[1:])
 	}
+	if len(args) > 0 && args[0] == "gokapipe" {
+		return benchGokaPipeCmd(ctx, args[1:], stderr)
+	}
 	b, err := parseBench(args, stderr)
 	if err != nil {
 		return err

@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/tradestream/tradestream/topology/topologytest"
 )
 
 func TestPercentileIsNearestRank(t *testing.T) {
@@ -91,6 +93,7 @@ func TestTablePrintsMediansAndRatiosOfTheSameRuns(t *testing.T) {
 		{ID: "a", Title: "gps", Runs: []benchResult{{Rate: 300, P99: 9 * time.Millisecond}, {Rate: 100}, {Rate: 200}}},
 		{ID: "d", Title: "pipe", Runs: []benchResult{{Rate: 600}, {Rate: 400}, {Rate: 200}}},
 		{ID: "e", Title: "streams", Runs: []benchResult{{Rate: 100}, {Rate: 100}, {Rate: 100}}},
+		{ID: "f", Title: "goka pipe", Runs: []benchResult{{Rate: 300}, {Rate: 200}, {Rate: 100}}},
 	}
 	var out bytes.Buffer
 	writeTable(&out, rows)
@@ -99,6 +102,73 @@ func TestTablePrintsMediansAndRatiosOfTheSameRuns(t *testing.T) {
 	require.Contains(t, s, "ratio (a)/(e) records/s: 2.00  [3.00 1.00 2.00]")
 	// Run by run: 300/600, 100/400, 200/200 → median 0.5.
 	require.Contains(t, s, "ratio (a)/(d) records/s: 0.50  [0.50 0.25 1.00]")
+	// (a)/(d) = (a)/(f) × (f)/(d), run by run: 300/600, 200/400, 100/200;
+	// 300/300, 100/200, 200/100.
+	require.Contains(t, s, "ratio (f)/(d) records/s: 0.50  [0.50 0.50 0.50]")
+	require.Contains(t, s, "ratio (a)/(f) records/s: 1.00  [1.00 0.50 2.00]")
+	require.Less(t, strings.Index(s, "ratio (a)/(d)"), strings.Index(s, "ratio (f)/(d)"))
+
+	// Without f's row, no ratio names it.
+	out.Reset()
+	writeTable(&out, rows[:3])
+	require.NotContains(t, out.String(), "(f)")
+}
+
+// The copying workers refuse to start without their four flags, or with
+// one topic as both input and output, with a usage error (exit 2).
+func TestBenchCopyWorkersRejectBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"bench", "pipe"},
+		{"bench", "pipe", "--brokers", "x:1", "--input", "i", "--output", "o"},
+		{"bench", "gokapipe"},
+		{"bench", "gokapipe", "--brokers", "x:1", "--input", "i", "--output", "o"},
+		{"bench", "gokapipe", "--brokers", "x:1", "--input", "i", "--group", "g"},
+		{"bench", "gokapipe", "--brokers", "x:1", "--input", "t", "--output", "t", "--group", "g"},
+		{"bench", "gokapipe", "--brokers", "x:1", "--input", "i", "--output", "o", "--group", "g", "extra"},
+		{"bench", "gokapipe", "--partitions", "3"},
+	} {
+		var stdout, stderr bytes.Buffer
+		require.Equal(t, 2, run(t.Context(), args, &stdout, &stderr), "%v", args)
+		require.Contains(t, stderr.String(), "tradestream: ", "%v", args)
+	}
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, 2, run(t.Context(), []string{"bench", "gokapipe", "--brokers", "x:1"}, &stdout, &stderr))
+	require.Equal(t, "tradestream: usage: bench gokapipe needs --brokers, --input, --output and --group\n", stderr.String())
+
+	stdout.Reset()
+	require.Equal(t, 0, run(t.Context(), []string{"bench", "gokapipe", "-h"}, &stdout, &stderr))
+	require.True(t, strings.HasPrefix(stdout.String(), "usage: tradestream bench gokapipe [flags]\n"), stdout.String())
+	require.Contains(t, stdout.String(), "-group")
+}
+
+// Workload f's group is a pass-through: each record of the input goes to
+// the output with its key and value bytes unchanged, whatever they hold
+// (binary, empty), one output per input.
+func TestGokaPipeGraphEmitsEveryRecordUnchanged(t *testing.T) {
+	g := gokaPipeGraph("gp", "gp-in", "gp-out")
+	require.NoError(t, g.Validate())
+	require.Nil(t, g.GroupTable(), "no group table: nothing to store or recover")
+	tt := topologytest.Run(t, g)
+	out := tt.NewQueueTracker("gp-out")
+	records := []struct {
+		key   string
+		value []byte
+	}{
+		{"tenant-1/tp-1", []byte("\x00\x00\x00\x00\x01ping")},
+		{"tenant-2/tp-7", []byte{}},
+		{"tenant-1/tp-1", []byte{0xff, 0x00, 0x80}},
+	}
+	for _, r := range records {
+		tt.Consume("gp-in", r.key, r.value)
+	}
+	for _, r := range records {
+		key, value, ok := out.Next()
+		require.True(t, ok)
+		require.Equal(t, r.key, key)
+		require.Equal(t, r.value, value)
+	}
+	_, _, ok := out.Next()
+	require.False(t, ok, "one output per input")
 }
 
 func TestBenchRejectsBadFlags(t *testing.T) {
@@ -135,7 +205,7 @@ func TestBenchSmoke(t *testing.T) {
 		t.Skip("builds the binary and runs workers")
 	}
 	env := newTestEnv(t)
-	b := &benchConfig{Brokers: env.brokers, Registry: env.registry, Workloads: []string{"a", "b", "c", "d"},
+	b := &benchConfig{Brokers: env.brokers, Registry: env.registry, Workloads: []string{"a", "b", "c", "d", "f"},
 		Warmup: 50, Records: 200, Paced: 100, Rate: 200, Runs: 1, Exe: buildBinary(t), WorkDir: t.TempDir(),
 		Timeout: 3 * time.Minute, Progress: io.Discard}
 	if testing.Verbose() {
@@ -143,7 +213,7 @@ func TestBenchSmoke(t *testing.T) {
 	}
 	rows, err := runBench(t.Context(), b)
 	require.NoError(t, err)
-	require.Len(t, rows, 4)
+	require.Len(t, rows, 5)
 	for _, r := range rows {
 		require.Len(t, r.Runs, 1, r.ID)
 		x := r.Runs[0]
@@ -157,7 +227,10 @@ func TestBenchSmoke(t *testing.T) {
 	writeTable(&out, rows)
 	require.Contains(t, out.String(), "job command → job view")
 	require.Contains(t, out.String(), "ratio (a)/(d) records/s")
-	require.Contains(t, out.String(), "raw consume → produce pipe")
+	require.Contains(t, out.String(), "raw consume → produce pipe (sarama)")
+	require.Contains(t, out.String(), "raw consume → produce pipe (goka)")
+	require.Contains(t, out.String(), "ratio (f)/(d) records/s")
+	require.Contains(t, out.String(), "ratio (a)/(f) records/s")
 
 	noisy, err := noisyNeighbour(t.Context(), b, 20, time.Second)
 	require.NoError(t, err)

@@ -161,7 +161,10 @@ func ratio(a, b *benchRow) (float64, []float64, bool) {
 	return medianOf(rs), rs, true
 }
 
-// writeTable prints the rows and the ratios a/e and a/d.
+// writeTable prints the rows and the ratios (a)/(e), (a)/(d), (f)/(d) and
+// (a)/(f) of the rows present: (a)/(d) decomposes into (f)/(d), goka's own
+// cost against the bare client, times (a)/(f), what the tracking group adds
+// to a goka pass-through.
 func writeTable(w io.Writer, rows []*benchRow) {
 	fmt.Fprintf(w, "%-3s %-42s %10s %8s %8s %8s %11s %9s  %s\n",
 		"", "workload", "records/s", "p50 ms", "p95 ms", "p99 ms", "cpu s/100k", "peak MB", "records/s of each run")
@@ -176,7 +179,7 @@ func writeTable(w io.Writer, rows []*benchRow) {
 		fmt.Fprintf(w, "%-3s %-42s %10.0f %8.1f %8.1f %8.1f %11.2f %9.0f  [%s]\n", r.ID, r.Title, m.Rate,
 			ms(m.P50), ms(m.P95), ms(m.P99), m.CPUPer100k, float64(m.PeakRSS)/(1<<20), strings.Join(runs, " "))
 	}
-	for _, pair := range [][2]string{{"a", "e"}, {"a", "d"}} {
+	for _, pair := range [][2]string{{"a", "e"}, {"a", "d"}, {"f", "d"}, {"a", "f"}} {
 		if q, rs, ok := ratio(byID[pair[0]], byID[pair[1]]); ok {
 			each := make([]string, len(rs))
 			for i, x := range rs {

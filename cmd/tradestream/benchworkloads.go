@@ -24,6 +24,7 @@ func benchWorkloads() []workload {
 		{ID: "c", Title: "CDC change event → command (cdc)", setup: cdcWorkload},
 		{ID: "d", Title: "raw consume → produce pipe (sarama)", setup: pipeWorkload},
 		{ID: "e", Title: "GPS ping → ETA in Kafka Streams 4.1", setup: streamsGPSWorkload},
+		{ID: "f", Title: "raw consume → produce pipe (goka)", setup: gokaPipeWorkload},
 	}
 }
 
@@ -161,7 +162,21 @@ func rawTopics(ctx context.Context, b *benchConfig, names ...string) error {
 // sarama consumer group and producer with the instances' client config and
 // no processing — the ceiling of what the client moves.
 func pipeWorkload(ctx context.Context, b *benchConfig, prefix string) (*workloadRun, error) {
-	in, out := prefix+"pipe-in", prefix+"pipe-out"
+	return copyWorkload(ctx, b, prefix, "pipe")
+}
+
+// gokaPipeWorkload: (d)'s records and topics, copied by one goka processor
+// group built like the instances' (`tradestream bench gokapipe`): goka's
+// own cost per record, without decoding or state.
+func gokaPipeWorkload(ctx context.Context, b *benchConfig, prefix string) (*workloadRun, error) {
+	return copyWorkload(ctx, b, prefix, "gokapipe")
+}
+
+// copyWorkload is a copying worker, `tradestream bench <sub>`, from
+// <prefix><sub>-in to <prefix><sub>-out: plain 12-partition streams, ping-
+// sized records, each output recognised by its key and value.
+func copyWorkload(ctx context.Context, b *benchConfig, prefix, sub string) (*workloadRun, error) {
+	in, out := prefix+sub+"-in", prefix+sub+"-out"
 	if err := rawTopics(ctx, b, in, out); err != nil {
 		return nil, err
 	}
@@ -172,8 +187,8 @@ func pipeWorkload(ctx context.Context, b *benchConfig, prefix string) (*workload
 			return k, v, string(k) + "|" + string(v)
 		},
 		outputID: func(key, value []byte) (string, bool) { return string(key) + "|" + string(value), true },
-		worker: exec.Command(b.Exe, "bench", "pipe", "--brokers", b.Brokers, "--input", in, "--output", out,
-			"--group", string(goka.Group(prefix+"pipe"))),
+		worker: exec.Command(b.Exe, "bench", sub, "--brokers", b.Brokers, "--input", in, "--output", out,
+			"--group", string(goka.Group(prefix+sub))),
 	}, nil
 }
 
