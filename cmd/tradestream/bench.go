@@ -91,7 +91,7 @@ func parseBench(args []string, stderr io.Writer) (*benchConfig, error) {
 	b := &benchConfig{Progress: stderr}
 	fs.StringVar(&b.Brokers, "brokers", os.Getenv("TRADESTREAM_BROKERS"), "Kafka bootstrap servers (a real broker: scripts/kafka-local.sh)")
 	fs.StringVar(&b.Registry, "registry", os.Getenv("TRADESTREAM_REGISTRY"), "Schema Registry URL (default: an in-process one)")
-	workloads := fs.String("workloads", "a,b,c,d,e", "workloads to run, comma-separated")
+	workloads := fs.String("workloads", "a,b,c,d,e,f", "workloads to run, comma-separated")
 	fs.IntVar(&b.Warmup, "warmup", 10_000, "records processed before measuring")
 	fs.IntVar(&b.Records, "records", 100_000, "records measured for records/s and CPU")
 	fs.IntVar(&b.Paced, "paced", 10_000, "records sent at --rate for the latencies")

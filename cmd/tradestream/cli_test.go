@@ -63,6 +63,7 @@ func TestDashHPrintsTheCommandsFlags(t *testing.T) {
 		"check schedule": {[]string{"check", "schedule", "-h"}, "-strict"},
 		"bench":          {[]string{"bench", "-h"}, "-noisy-rate"},
 		"bench pipe":     {[]string{"bench", "pipe", "-h"}, "-output"},
+		"bench gokapipe": {[]string{"bench", "gokapipe", "-h"}, "-group"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
