@@ -203,6 +203,18 @@ type Catalog struct {
 	registrations []func(context.Context) (int, error)
 }
 
+// TrackingCacheSize is how many tracking states the tracking table's cache
+// (Table.Cache) remembers: about 800 bytes each with their bytes (13 MB at
+// most). Every ping writes a new state and leaves its tradesperson's
+// previous one in the cache until the clock evicts it, so a state is still
+// there at its tradesperson's next ping while fewer than about this many
+// pings (those of the other tradespeople the instance owns, in practice)
+// come between the two: 16,384 keeps every en-route tradesperson of an
+// instance owning up to 10,000 or so (the bench drives 1,024); beyond, a
+// miss costs the decode it saves plus about a tenth of it
+// (BENCHMARKS.md, "Tracking").
+const TrackingCacheSize = 16384
+
 // NewCatalog builds the catalog; codecs register their schemas on reg on
 // first use.
 func NewCatalog(cfg Config, reg codecs.Registry) (*Catalog, error) {
@@ -249,6 +261,10 @@ func NewCatalog(cfg Config, reg codecs.Registry) (*Catalog, error) {
 	c.Tracking = table[codecs.TrackingState](&b, TrackingGroup, "tracking_state", "tenant_id/tradesperson_id")
 	if c.Tracking != nil {
 		b.segment(c.Tracking.Topic, TrackingSegment)
+		// Every ping reads the state the previous ping of its tradesperson
+		// wrote: remember each state written under its bytes, and the read
+		// decodes nothing.
+		c.Tracking.cached = codecs.NewCached(c.Tracking.Codec, TrackingCacheSize, codecs.PrimeOnEncode[codecs.TrackingState]())
 	}
 	c.JobEvents = stream[codecs.JobEvent](&b, JobEventsTopic, "job_event", "tenant_id", JobsGroup)
 	c.Insights = table[codecs.InsightsState](&b, InsightsGroup, "insights_state", "tenant_id")

@@ -91,17 +91,22 @@ type Table[T any] struct {
 	Topic goka.Table
 	Codec *codecs.Avro[T]
 
-	cached *codecs.Cached // set for large, read-mostly values
+	cached *codecs.Cached // set for large, read-mostly values, and the tracking state
 }
 
 // GokaCodec is the codec goka reads and writes the table with: Codec, or
-// its decoding cache when the catalog gave the table one.
+// its cache when the catalog gave the table one (Cache).
 func (t *Table[T]) GokaCodec() goka.Codec {
 	if t.cached != nil {
 		return t.cached
 	}
 	return t.Codec
 }
+
+// Cache is the table's value cache (codecs.Cached), or nil when the catalog
+// gave it none. With one, values read from the table are shared, and so,
+// when it primes on encode, are the values written to it.
+func (t *Table[T]) Cache() *codecs.Cached { return t.cached }
 
 // Persist declares the table as the group's state (DefineGroup adds it).
 func (t *Table[T]) Persist() goka.Edge { return goka.Persist(t.GokaCodec()) }
@@ -117,13 +122,15 @@ func (t *Table[T]) CachedLookup(size int) goka.Edge {
 }
 
 // Get returns the current key's value in the group table, or nil. With a
-// decoding cache the value is shared: do not modify it.
+// cache (Cache) the value is shared: do not modify it.
 func (t *Table[T]) Get(ctx goka.Context) *T {
 	v, _ := ctx.Value().(*T)
 	return v
 }
 
-// Set replaces the current key's value in the group table.
+// Set replaces the current key's value in the group table. With a cache
+// that primes on encode, v itself is what the next Get of those bytes
+// returns: do not modify v after Set.
 func (t *Table[T]) Set(ctx goka.Context, v *T) { ctx.SetValue(v) }
 
 // LookupKey returns key's value in a looked-up table, or nil.

@@ -14,16 +14,28 @@ import (
 	"github.com/tradestream/tradestream/topology/topologytest"
 )
 
-// feed writes pings and commands to the tracking inputs, logged an hour
-// after t0.
-type feed struct{ tt *tester.Tester }
+// feed writes records to the tracking inputs (pings and commands logged an
+// hour after t0) and, after each, checks that every state the tracking
+// table's cache holds is still what its bytes decode to: a handler that
+// modified a state it read, or one it wrote, fails the record that did it.
+type feed struct {
+	t   *testing.T
+	tt  *tester.Tester
+	cat *topology.Catalog
+}
 
 func (f feed) ping(key string, p *codecs.LocationPing) {
-	f.tt.Consume(string(topology.TrackingInputsTopic), key, &codecs.TrackingInput{Ping: p}, tester.WithTime(t0.Add(time.Hour)))
+	f.consume(key, &codecs.TrackingInput{Ping: p}, tester.WithTime(t0.Add(time.Hour)))
 }
 
 func (f feed) command(key string, c *codecs.TrackingCommand) {
-	f.tt.Consume(string(topology.TrackingInputsTopic), key, &codecs.TrackingInput{Command: c}, tester.WithTime(t0.Add(time.Hour)))
+	f.consume(key, &codecs.TrackingInput{Command: c}, tester.WithTime(t0.Add(time.Hour)))
+}
+
+func (f feed) consume(key string, v any, opts ...tester.EmitOption) {
+	f.t.Helper()
+	f.tt.Consume(string(topology.TrackingInputsTopic), key, v, opts...)
+	require.NoError(f.t, f.cat.Tracking.Cache().Verify(), "after %v", v)
 }
 
 func TestGroupJoinsPingsWithTheActiveJob(t *testing.T) {
@@ -31,7 +43,7 @@ func TestGroupJoinsPingsWithTheActiveJob(t *testing.T) {
 	tt := topologytest.Run(t, Define(cat))
 	jobs := tt.NewQueueTracker(string(topology.JobCommandsTopic))
 	rejects := tt.NewQueueTracker(string(topology.RejectsTopic))
-	in := feed{tt}
+	in := feed{t, tt, cat}
 
 	in.ping("acme/tp", pingAt(0, 12))
 	_, _, ok := jobs.Next()
@@ -76,15 +88,16 @@ func TestGroupJoinsPingsWithTheActiveJob(t *testing.T) {
 func TestGarbageAndEmptyInputsBecomeDeadLetters(t *testing.T) {
 	cat := topologytest.Catalog(t)
 	tt := topologytest.Run(t, Define(cat))
+	in := feed{t, tt, cat}
 	dlq := tt.NewQueueTracker(string(topology.DeadLettersTopic))
 	topic := string(topology.TrackingInputsTopic)
-	tt.Consume(topic, "acme/tp", []byte("not avro"))
+	in.consume("acme/tp", []byte("not avro"))
 	_, v, ok := dlq.Next()
 	require.True(t, ok)
 	assert.Equal(t, topic, v.(*codecs.DeadLetter).Topic)
 
-	for _, in := range []*codecs.TrackingInput{{}, {Ping: pingAt(0, 1), Command: track("j1", t0)}} {
-		tt.Consume(topic, "acme/tp", in, tester.WithTime(t0))
+	for _, bad := range []*codecs.TrackingInput{{}, {Ping: pingAt(0, 1), Command: track("j1", t0)}} {
+		in.consume("acme/tp", bad, tester.WithTime(t0))
 		_, v, ok = dlq.Next()
 		require.True(t, ok)
 		assert.Equal(t, ErrNotOneInput.Error(), v.(*codecs.DeadLetter).Error)
@@ -99,11 +112,11 @@ func TestGarbageAndEmptyInputsBecomeDeadLetters(t *testing.T) {
 func TestAPingIsJudgedByItsTimeOnTheLog(t *testing.T) {
 	cat := topologytest.Catalog(t)
 	tt := topologytest.Run(t, Define(cat))
+	in := feed{t, tt, cat}
 	rejects := tt.NewQueueTracker(string(topology.RejectsTopic))
-	topic := string(topology.TrackingInputsTopic)
 	ping := pingAt(10*time.Minute, 5)
 
-	tt.Consume(topic, "acme/tp", &codecs.TrackingInput{Ping: ping}, tester.WithTime(t0))
+	in.consume("acme/tp", &codecs.TrackingInput{Ping: ping}, tester.WithTime(t0))
 	_, v, ok := rejects.Next()
 	require.True(t, ok, "10 minutes ahead of its record")
 	r := v.(*codecs.Rejection)
@@ -111,13 +124,13 @@ func TestAPingIsJudgedByItsTimeOnTheLog(t *testing.T) {
 	assert.Equal(t, t0, r.At, "the rejection is dated by the log")
 	assert.Nil(t, tt.TableValue(cat.Tracking.Topic, "acme/tp"))
 
-	tt.Consume(topic, "acme/tp", &codecs.TrackingInput{Ping: ping}, tester.WithTime(t0.Add(6*time.Minute)))
+	in.consume("acme/tp", &codecs.TrackingInput{Ping: ping}, tester.WithTime(t0.Add(6*time.Minute)))
 	_, _, ok = rejects.Next()
 	assert.False(t, ok, "4 minutes ahead of its record")
 	st := tt.TableValue(cat.Tracking.Topic, "acme/tp").(*codecs.TrackingState)
 	assert.Equal(t, ping.At, st.Last.At)
 
-	tt.Consume(topic, "acme/tp", &codecs.TrackingInput{Ping: pingAt(11*time.Minute, 5)})
+	in.consume("acme/tp", &codecs.TrackingInput{Ping: pingAt(11*time.Minute, 5)})
 	_, v, ok = rejects.Next()
 	require.True(t, ok)
 	assert.Contains(t, v.(*codecs.Rejection).Reason, "no time on the log")

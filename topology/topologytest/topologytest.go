@@ -22,7 +22,10 @@ func Catalog(t testing.TB) *topology.Catalog {
 }
 
 // Run starts each group graph in a new tester and stops them when the test
-// ends, failing the test if a processor stopped with an error.
+// ends, failing the test if a processor stopped with an error, or if a
+// value a table cache of theirs holds no longer matches its bytes (a
+// handler modified a value it read from, or wrote to, a cached table:
+// VerifyCaches).
 func Run(t *testing.T, graphs ...*goka.GroupGraph) *tester.Tester {
 	t.Helper()
 	tt := tester.New(t)
@@ -38,6 +41,21 @@ func Run(t *testing.T, graphs ...*goka.GroupGraph) *tester.Tester {
 		for range graphs {
 			require.NoError(t, <-done)
 		}
+		VerifyCaches(t, graphs...)
 	})
 	return tt
+}
+
+// VerifyCaches fails the test when a value held by a table cache
+// (codecs.Cached) of graphs' edges does not match the bytes it is cached
+// under (codecs.Cached.Verify).
+func VerifyCaches(t testing.TB, graphs ...*goka.GroupGraph) {
+	t.Helper()
+	for _, g := range graphs {
+		for _, e := range g.AllEdges() {
+			if c, ok := e.Codec().(*codecs.Cached); ok {
+				require.NoError(t, c.Verify(), "%s: the cache of %s", g.Group(), e.Topic())
+			}
+		}
+	}
 }
