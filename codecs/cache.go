@@ -18,26 +18,29 @@ import (
 var ErrCacheMismatch = errors.New("codecs: cached value does not match its bytes")
 
 // Cached is a goka.Codec that remembers decoded values by the exact bytes
-// they stand for, so that a value is decoded once per change instead of
-// once per read: a large, read-mostly table value (a matching cell), or,
-// with PrimeOnEncode, a group's own state, which the group reads back on
-// the next record of the same key as the bytes it has just written.
+// they stand for, so that a value is not decoded again: a large,
+// read-mostly table value (a matching cell) is decoded once per change
+// instead of once per read; with PrimeOnEncode, a group's own state, which
+// the group reads back on the next record of its key as the bytes it has
+// just written, is not decoded at all.
 //
 //   - Hit: Decode of bytes equal (hash, then bytes.Equal) to remembered
 //     ones returns the remembered value itself, with no decoding.
 //   - Miss: Decode decodes with the wrapped codec (whatever the writer
-//     schema: resolution happens as without the cache) and remembers the
-//     result; an error is returned as it is and nothing is remembered.
+//     schema: resolution happens as without the cache), and remembers the
+//     result unless the cache primes; an error is returned as it is.
 //   - Prime: with PrimeOnEncode, Encode remembers the value it encoded under
-//     the bytes it encoded to. The bytes written are the wrapped codec's.
+//     the bytes it encoded to, until the first Decode of those bytes takes
+//     it out: the next read of its key (and one written again is primed
+//     again). The cache then holds the values written and not yet read, one
+//     per key at most, not every version. The bytes written are the
+//     wrapped codec's.
 //   - Eviction: size entries at most, in shards chosen by the bytes' hash,
 //     each a clock: a new entry takes a free slot, or else the first slot
 //     the hand finds without credit; the passing hand takes one credit
-//     away. A read gives an entry one credit (the clock's second chance);
-//     a primed entry gets three, taken back to one by its first read, so
-//     that the values already read back (and superseded by the next write
-//     of their key) go before those still to be read, and a value nobody
-//     reads any more goes after three turns of the hand.
+//     away. A read gives an entry one credit (the clock's second chance); a
+//     primed entry gets three, so that a value nobody reads any more goes
+//     after three turns of the hand.
 //
 // Values are shared by every reader of the same bytes and by the writer of
 // a primed value: nobody may modify a value the codec returned, nor one
@@ -122,8 +125,8 @@ func (c *Cached) Decode(data []byte) (any, error) {
 		return v, nil
 	}
 	v, err := c.codec.Decode(data)
-	if err != nil {
-		return nil, err
+	if err != nil || c.prime != nil {
+		return v, err
 	}
 	s.put(sum, data, v, false)
 	return v, nil
@@ -146,7 +149,7 @@ type CacheStats struct {
 	Primes int64
 	// Evictions are the entries dropped to make room.
 	Evictions int64
-	// Len is the number of entries held now.
+	// Len is the number of values held now.
 	Len int
 }
 
@@ -160,7 +163,7 @@ func (c *Cached) Stats() CacheStats {
 		out.Misses += s.stats.Misses
 		out.Primes += s.stats.Primes
 		out.Evictions += s.stats.Evictions
-		out.Len += len(s.slots)
+		out.Len += len(s.slots) - len(s.free)
 		s.mu.Unlock()
 	}
 	return out
@@ -183,6 +186,9 @@ func (c *Cached) Verify() error {
 		s := &c.shards[i]
 		s.mu.Lock()
 		for _, e := range s.slots {
+			if !e.live {
+				continue
+			}
 			entries = append(entries, entry{append([]byte(nil), e.raw...), e.value, e.primed})
 		}
 		s.mu.Unlock()

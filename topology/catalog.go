@@ -204,15 +204,15 @@ type Catalog struct {
 }
 
 // TrackingCacheSize is how many tracking states the tracking table's cache
-// (Table.Cache) remembers: about 800 bytes each with their bytes (13 MB at
-// most). Every ping writes a new state and leaves its tradesperson's
-// previous one in the cache until the clock evicts it, so a state is still
-// there at its tradesperson's next ping while fewer than about this many
-// pings (those of the other tradespeople the instance owns, in practice)
-// come between the two: 16,384 keeps every en-route tradesperson of an
-// instance owning up to 10,000 or so (the bench drives 1,024); beyond, a
-// miss costs the decode it saves plus about a tenth of it
-// (BENCHMARKS.md, "Tracking").
+// (Table.Cache) holds: the states written and not yet read back, one per
+// tradesperson at most (each ping reads its tradesperson's state, which
+// takes it out, and writes the next). 16,384 serves every ping from the
+// cache while an instance's tradespeople pinging in turn number up to about
+// 15,000 (TestTheTrackingCacheServesTenThousandTradespeople; 16 shards of
+// 1,024, filled unevenly); the states of those who stopped pinging stay
+// until the clock needs their room. About 800 bytes per state held: 13 MB
+// at most. Beyond, a miss costs the decode it would have saved plus about
+// a tenth of it (BENCHMARKS.md, "Tracking").
 const TrackingCacheSize = 16384
 
 // NewCatalog builds the catalog; codecs register their schemas on reg on

@@ -2,10 +2,14 @@ package tracking
 
 import (
 	"fmt"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/lovoo/goka"
+
 	"github.com/tradestream/tradestream/codecs"
+	"github.com/tradestream/tradestream/topology"
 	"github.com/tradestream/tradestream/topology/topologytest"
 )
 
@@ -28,7 +32,10 @@ func benchPings(n, per int) []*codecs.LocationPing {
 // core, without Kafka: "pure" is the join alone (ApplyPing on a state kept
 // in memory), with the default distance step and a coarser one; "codecs" adds the Avro work of the handler: decode the ping
 // and the tradesperson's state, encode the new state, and encode the
-// eta_update when the ETA changed visibly.
+// eta_update when the ETA changed visibly. It runs with the plain Avro
+// codec as the table's (cache=off), with the catalog's cache (cache=on, as
+// the group runs), and with a cache too small for the 1,000 tradespeople
+// (cache=256: every read misses, the cache's own cost).
 func BenchmarkPingJoin(b *testing.B) {
 	const tradespeople, per = 1000, 200
 	pings := benchPings(tradespeople, per)
@@ -67,60 +74,88 @@ func BenchmarkPingJoin(b *testing.B) {
 	}
 	b.Run("codecs", func(b *testing.B) {
 		cat := topologytest.Catalog(b)
-		inputCodec, stateCodec, cmdCodec := cat.TrackingInputs.Avro, cat.Tracking.Codec, cat.JobCommands.Avro
-		raw := make([][]byte, len(pings))
-		for i, p := range pings {
-			var err error
-			if raw[i], err = inputCodec.Encode(&codecs.TrackingInput{Ping: p}); err != nil {
-				b.Fatal(err)
-			}
+		for _, c := range []struct {
+			name  string
+			codec goka.Codec
+		}{
+			{"cache=off", cat.Tracking.Codec},
+			{"cache=on", cat.Tracking.GokaCodec()},
+			{"cache=256", codecs.NewCached(cat.Tracking.Codec, 256, codecs.PrimeOnEncode[codecs.TrackingState]())},
+		} {
+			b.Run(c.name, func(b *testing.B) { benchJoinCodecs(b, cat, c.codec, pings, states) })
 		}
-		encodeStates := func() map[string][]byte {
-			m := map[string][]byte{}
-			for k, s := range states() {
-				data, err := stateCodec.Encode(s)
-				if err != nil {
-					b.Fatal(err)
-				}
-				m[k] = data
-			}
-			return m
-		}
-		st := encodeStates()
-		effects := 0
-		b.ReportAllocs()
-		i := 0
-		for b.Loop() {
-			if i > 0 && i%len(pings) == 0 {
-				st = encodeStates()
-			}
-			v, err := inputCodec.Decode(raw[i%len(pings)])
-			i++
-			if err != nil {
-				b.Fatal(err)
-			}
-			p := v.(*codecs.TrackingInput).Ping
-			key := p.TenantID + "/" + p.TradespersonID
-			cur, err := stateCodec.Decode(st[key])
-			if err != nil {
-				b.Fatal(err)
-			}
-			r := ApplyPing(cur.(*codecs.TrackingState), key, p, cfg, t0.Add(time.Hour))
-			if r.State != nil {
-				if st[key], err = stateCodec.Encode(r.State); err != nil {
-					b.Fatal(err)
-				}
-			}
-			for _, e := range r.Effects {
-				if _, err := cmdCodec.Encode(JobCommand(p.TenantID, e)); err != nil {
-					b.Fatal(err)
-				}
-				effects++
-			}
-		}
-		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pings/s")
-		b.ReportMetric(float64(effects)/float64(b.N), "job-writes/ping")
 	})
+}
+
+// benchJoinCodecs is the "codecs" case of BenchmarkPingJoin with stateCodec
+// as the tracking table's codec (the catalog's, with its cache, or the
+// plain Avro codec), and reports the share of state reads it served.
+func benchJoinCodecs(b *testing.B, cat *topology.Catalog, stateCodec goka.Codec, pings []*codecs.LocationPing,
+	states func() map[string]*codecs.TrackingState) {
+	inputCodec, cmdCodec := cat.TrackingInputs.Avro, cat.JobCommands.Avro
+	raw := make([][]byte, len(pings))
+	for i, p := range pings {
+		var err error
+		if raw[i], err = inputCodec.Encode(&codecs.TrackingInput{Ping: p}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	encodeStates := func() map[string][]byte {
+		m := map[string][]byte{}
+		for k, s := range states() {
+			data, err := stateCodec.Encode(s)
+			if err != nil {
+				b.Fatal(err)
+			}
+			m[k] = data
+		}
+		return m
+	}
+	st := encodeStates()
+	cache, _ := stateCodec.(*codecs.Cached)
+	var before codecs.CacheStats
+	if cache != nil {
+		before = cache.Stats()
+	}
+	effects := 0
+	b.ReportAllocs()
+	cpu := processCPU(b)
+	i := 0
+	for b.Loop() {
+		if i > 0 && i%len(pings) == 0 {
+			st = encodeStates()
+		}
+		v, err := inputCodec.Decode(raw[i%len(pings)])
+		i++
+		if err != nil {
+			b.Fatal(err)
+		}
+		p := v.(*codecs.TrackingInput).Ping
+		key := p.TenantID + "/" + p.TradespersonID
+		cur, err := stateCodec.Decode(st[key])
+		if err != nil {
+			b.Fatal(err)
+		}
+		r := ApplyPing(cur.(*codecs.TrackingState), key, p, cfg, t0.Add(time.Hour))
+		if r.State != nil {
+			if st[key], err = stateCodec.Encode(r.State); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for _, e := range r.Effects {
+			if _, err := cmdCodec.Encode(JobCommand(p.TenantID, e)); err != nil {
+				b.Fatal(err)
+			}
+			effects++
+		}
+	}
+	b.ReportMetric(float64((processCPU(b)-cpu).Nanoseconds())/float64(b.N), "cpu-ns/ping")
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pings/s")
+	b.ReportMetric(float64(effects)/float64(b.N), "job-writes/ping")
+	if cache != nil {
+		s := cache.Stats()
+		b.ReportMetric(float64(s.Hits-before.Hits)/float64(b.N), "hits/read")
+	}
 }
 
 // BenchmarkPingCodecs splits the Avro work of one ping: the ping's decode,
@@ -152,5 +187,20 @@ func BenchmarkPingCodecs(b *testing.B) {
 	run("ping-decode", func() error { _, err := cat.TrackingInputs.Avro.Decode(ping); return err })
 	run("state-decode", func() error { _, err := cat.Tracking.Codec.Decode(state); return err })
 	run("state-encode", func() error { _, err := cat.Tracking.Codec.Encode(st); return err })
+	cached := cat.Tracking.GokaCodec()
+	primed, _ := cached.Encode(st)
+	run("state-decode-cache-hit", func() error { _, err := cached.Decode(primed); return err })
+	run("state-encode-cache-prime", func() error { _, err := cached.Encode(st); return err })
 	run("eta-command-encode", func() error { _, err := cat.JobCommands.Avro.Encode(cmd); return err })
+}
+
+// processCPU is the CPU time the process used so far (user and system, the
+// garbage collector's included): per ping it is steadier than ns/op on a
+// machine other work shares, which stretches wall time, not CPU time.
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

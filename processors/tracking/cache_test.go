@@ -62,46 +62,29 @@ func TestEveryPathLeavesTheCachedStatesIntact(t *testing.T) {
 
 	s := cat.Tracking.Cache().Stats()
 	assert.Equal(t, int64(10), s.Primes, "one per state written")
-	assert.Equal(t, int64(0), s.Misses, "every state read was the one written before it, from the cache")
-	assert.Positive(t, s.Hits)
+	assert.Equal(t, int64(10), s.Hits, "each state written was read back from the cache (the last one by TableValue)")
+	assert.Equal(t, int64(9), s.Misses, "the reads after a record that wrote nothing (its read took the state out) decoded")
 }
 
-// TestAHandlerThatModifiesASharedStateIsCaught: what feed's check finds,
-// through goka, when a handler modifies the state after writing it, or the
-// state it read.
-func TestAHandlerThatModifiesASharedStateIsCaught(t *testing.T) {
-	for name, handle := range map[string]func(cat *topology.Catalog, ctx goka.Context){
-		"after writing it": func(cat *topology.Catalog, ctx goka.Context) {
-			next := &codecs.TrackingState{Finished: []string{}, Outbox: []codecs.TrackingEffect{}}
-			cat.Tracking.Set(ctx, next)
-			next.Samples++
-		},
-		"after reading it": func(cat *topology.Catalog, ctx goka.Context) {
-			if st := cat.Tracking.Get(ctx); st != nil {
-				st.Samples++
-				return
-			}
-			cat.Tracking.Set(ctx, &codecs.TrackingState{Finished: []string{}, Outbox: []codecs.TrackingEffect{}})
-		},
-	} {
-		t.Run(name, func(t *testing.T) {
-			cat := topologytest.Catalog(t)
-			g := topology.DefineGroup(cat, cat.Tracking, cat.TrackingInputs.Input(func(ctx goka.Context, _ *codecs.TrackingInput) {
-				handle(cat, ctx)
-			}))
-			tt := tester.New(t)
-			proc, err := goka.NewProcessor(nil, g, goka.WithTester(tt))
-			require.NoError(t, err)
-			ctx, cancel := context.WithCancel(t.Context())
-			done := make(chan error, 1)
-			go func() { done <- proc.Run(ctx) }()
-			t.Cleanup(func() { cancel(); <-done })
-			for range 2 {
-				tt.Consume(string(topology.TrackingInputsTopic), "acme/tp", &codecs.TrackingInput{Ping: pingAt(0, 1)})
-			}
-			assert.ErrorIs(t, cat.Tracking.Cache().Verify(), codecs.ErrCacheMismatch)
-		})
-	}
+// TestAHandlerThatModifiesTheStateItWroteIsCaught: what feed's check finds,
+// through goka, when a handler modifies a state after writing it (the
+// cache holds it for the next record of the key).
+func TestAHandlerThatModifiesTheStateItWroteIsCaught(t *testing.T) {
+	cat := topologytest.Catalog(t)
+	g := topology.DefineGroup(cat, cat.Tracking, cat.TrackingInputs.Input(func(ctx goka.Context, _ *codecs.TrackingInput) {
+		next := &codecs.TrackingState{Finished: []string{}, Outbox: []codecs.TrackingEffect{}}
+		cat.Tracking.Set(ctx, next)
+		next.Samples++
+	}))
+	tt := tester.New(t)
+	proc, err := goka.NewProcessor(nil, g, goka.WithTester(tt))
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- proc.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	tt.Consume(string(topology.TrackingInputsTopic), "acme/tp", &codecs.TrackingInput{Ping: pingAt(0, 1)})
+	assert.ErrorIs(t, cat.Tracking.Cache().Verify(), codecs.ErrCacheMismatch)
 }
 
 // TestApplyNeverModifiesItsArguments: each path of ApplyPing and
