@@ -47,3 +47,42 @@ func BenchmarkCachedHitsInParallel(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPrimedKeysInTurn is n tradespeople pinging in turn through a
+// primed cache of 16,384 (each ping reads its key's state and writes the
+// next), and reports the share of reads the cache served: how many keys
+// the size serves. go test -run XXX -bench PrimedKeysInTurn -benchtime 200000x ./codecs
+func BenchmarkPrimedKeysInTurn(b *testing.B) {
+	inner := newStateCodec(b, NewMemoryRegistry())
+	for _, n := range []int{1024, 15000, 16000, 17000} {
+		b.Run(fmt.Sprintf("keys=%d", n), func(b *testing.B) {
+			c := NewCached(inner, 16384, PrimeOnEncode[TrackingState]())
+			stored := make([][]byte, n)
+			for k := range stored {
+				st := sampleState()
+				st.Samples = int64(k)
+				var err error
+				if stored[k], err = c.Encode(st); err != nil {
+					b.Fatal(err)
+				}
+			}
+			before := c.Stats()
+			i := 0
+			for b.Loop() {
+				k := i % n
+				i++
+				v, err := c.Decode(stored[k])
+				if err != nil {
+					b.Fatal(err)
+				}
+				next := *v.(*TrackingState)
+				next.SpeedKmh++
+				if stored[k], err = c.Encode(&next); err != nil {
+					b.Fatal(err)
+				}
+			}
+			s := c.Stats()
+			b.ReportMetric(float64(s.Hits-before.Hits)/float64(b.N), "hits/read")
+		})
+	}
+}

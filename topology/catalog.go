@@ -211,8 +211,9 @@ type Catalog struct {
 // 15,000 (TestTheTrackingCacheServesTenThousandTradespeople; 16 shards of
 // 1,024, filled unevenly); the states of those who stopped pinging stay
 // until the clock needs their room. About 800 bytes per state held: 13 MB
-// at most. Beyond, a miss costs the decode it would have saved plus about
-// a tenth of it (BENCHMARKS.md, "Tracking").
+// at most. Beyond, reads miss, and the cache costs a ping about a third of
+// the decode it fails to save (+6–10 % of CPU per ping in BenchmarkPingJoin;
+// BENCHMARKS.md, "The state cache").
 const TrackingCacheSize = 16384
 
 // NewCatalog builds the catalog; codecs register their schemas on reg on
