@@ -34,7 +34,11 @@ var ErrCacheMismatch = errors.New("codecs: cached value does not match its bytes
 //     it out: the next read of its key (and one written again is primed
 //     again). The cache then holds the values written and not yet read, one
 //     per key at most, not every version. The bytes written are the
-//     wrapped codec's.
+//     wrapped codec's, and the cache keeps that very slice (no copy): its
+//     callers must not modify it (goka stores and produces it as it is).
+//     Were it modified, its hash, taken when it was remembered, would no
+//     longer find it: a miss, not a wrong value (short of a 64-bit hash
+//     collision with the new bytes).
 //   - Eviction: size entries at most, in shards chosen by the bytes' hash,
 //     each a clock: a new entry takes a free slot, or else the first slot
 //     the hand finds without credit; the passing hand takes one credit
@@ -117,7 +121,8 @@ func (c *Cached) Encode(v any) ([]byte, error) {
 }
 
 // Decode implements goka.Codec: the remembered value of data, or the
-// wrapped codec's decoding of it, remembered.
+// wrapped codec's decoding of it, remembered (a copy of data as the key)
+// unless the cache primes.
 func (c *Cached) Decode(data []byte) (any, error) {
 	sum := maphash.Bytes(c.seed, data)
 	s := c.shard(sum)
