@@ -278,6 +278,8 @@ func NewCatalog(cfg Config, reg codecs.Registry) (*Catalog, error) {
 	if b.err != nil {
 		return nil, b.err
 	}
+	c.Metrics.Registry.MustRegister(newCacheCollector(map[string]*codecs.Cached{
+		string(c.Matching.Topic): c.Matching.cached, string(c.Tracking.Topic): c.Tracking.cached}))
 	return c, nil
 }
 

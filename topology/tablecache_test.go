@@ -2,6 +2,7 @@ package topology_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,4 +42,38 @@ func TestTheTrackingCacheServesTenThousandTradespeople(t *testing.T) {
 		}
 	}
 	assert.Equal(t, codecs.CacheStats{Hits: 2 * n, Primes: 3 * n, Len: n}, cache.Stats())
+}
+
+func TestTheTableCachesAreInTheMetrics(t *testing.T) {
+	cat := topologytest.Catalog(t)
+	codec := cat.Tracking.GokaCodec()
+	data, err := codec.Encode(&codecs.TrackingState{Finished: []string{}, Outbox: []codecs.TrackingEffect{}})
+	require.NoError(t, err)
+	for range 2 { // a hit, then a miss: the hit took the state out
+		_, err = codec.Decode(data)
+		require.NoError(t, err)
+	}
+	families, err := cat.Metrics.Registry.Gather()
+	require.NoError(t, err)
+	got := map[string]float64{}
+	for _, f := range families {
+		if !strings.HasPrefix(f.GetName(), "tradestream_table_cache_") {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			if m.GetLabel()[0].GetValue() != string(cat.Tracking.Topic) {
+				continue
+			}
+			if m.Counter != nil {
+				got[f.GetName()] = m.GetCounter().GetValue()
+			} else if m.Gauge != nil {
+				got[f.GetName()] = m.GetGauge().GetValue()
+			}
+		}
+	}
+	assert.Equal(t, map[string]float64{
+		"tradestream_table_cache_hits_total": 1, "tradestream_table_cache_misses_total": 1,
+		"tradestream_table_cache_primes_total": 1, "tradestream_table_cache_evictions_total": 0,
+		"tradestream_table_cache_entries": 0,
+	}, got)
 }
