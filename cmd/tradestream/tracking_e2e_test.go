@@ -118,6 +118,12 @@ func TestTrackingTurnsPingsIntoETAsAndArrival(t *testing.T) {
 	t2 := in.job(t, "acme", "t2")
 	assert.Equal(t, codecs.StatusBooked, t2.Status)
 	assert.Nil(t, t2.ETA, "a job the tradesperson is not en route to shows no location")
+
+	// The group read most states back from its table's cache (each ping
+	// reads the state the one before wrote), and none was modified there.
+	cache := in.app.cat.Tracking.Cache()
+	assert.Positive(t, cache.Stats().Hits, "%+v", cache.Stats())
+	require.NoError(t, cache.Verify())
 }
 
 // enRoute sets job en_route at since and pings its tradesperson tp km away
