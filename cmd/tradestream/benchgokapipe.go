@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/codec"
@@ -21,24 +19,13 @@ import (
 // gokaPipeProcessor). Against (d) it shows goka's own cost per record;
 // against (a) what the tracking group's join and state add to it.
 func benchGokaPipeCmd(ctx context.Context, args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("bench gokapipe", flag.ContinueOnError)
-	fs.SetOutput(new(strings.Builder))
-	brokers := fs.String("brokers", "", "Kafka bootstrap servers")
-	in := fs.String("input", "", "topic to read")
-	out := fs.String("output", "", "topic to write")
-	group := fs.String("group", "", "goka processor group (its consumer group)")
-	if err := parseFlags(fs, args); err != nil {
+	c, err := parseCopyFlags("bench gokapipe", "goka processor group (its consumer group)", args)
+	if err != nil {
 		return err
 	}
-	if *brokers == "" || *in == "" || *out == "" || *group == "" {
-		return usageErr("bench gokapipe needs --brokers, --input, --output and --group")
-	}
-	if *in == *out {
-		return usageErr("bench gokapipe: --input and --output must differ")
-	}
-	tc := topology.Config{Brokers: splitList(*brokers), ClientID: "tradestream-gokapipe"}
+	tc := topology.Config{Brokers: splitList(c.brokers), ClientID: "tradestream-gokapipe"}
 	tc.EnsureDefaults()
-	p, err := gokaPipeProcessor(tc, *group, *in, *out, gokaLogger{newLogger(stderr, "warn").With("component", "goka")})
+	p, err := gokaPipeProcessor(tc, c.group, c.input, c.output, gokaLogger{newLogger(stderr, "warn").With("component", "goka")})
 	if err != nil {
 		return err
 	}

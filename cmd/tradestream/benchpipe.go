@@ -17,19 +17,11 @@ import (
 // config of the instances (acks=all idempotent producer, fetch settings,
 // commit interval). An offset is marked only once its copy is acknowledged.
 func benchPipeCmd(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("bench pipe", flag.ContinueOnError)
-	fs.SetOutput(new(strings.Builder))
-	brokers := fs.String("brokers", "", "Kafka bootstrap servers")
-	in := fs.String("input", "", "topic to read")
-	out := fs.String("output", "", "topic to write")
-	group := fs.String("group", "", "consumer group")
-	if err := parseFlags(fs, args); err != nil {
+	c, err := parseCopyFlags("bench pipe", "consumer group", args)
+	if err != nil {
 		return err
 	}
-	if *brokers == "" || *in == "" || *out == "" || *group == "" {
-		return usageErr("bench pipe needs --brokers, --input, --output and --group")
-	}
-	tc := topology.Config{Brokers: splitList(*brokers), ClientID: "tradestream-pipe"}
+	tc := topology.Config{Brokers: splitList(c.brokers), ClientID: "tradestream-pipe"}
 	tc.EnsureDefaults()
 	cfg := tc.Sarama()
 	cfg.Producer.Partitioner = sarama.NewCustomHashPartitioner(topology.Murmur2)
@@ -40,7 +32,7 @@ func benchPipeCmd(ctx context.Context, args []string) error {
 		return fmt.Errorf("pipe producer: %w", err)
 	}
 	defer p.Close()
-	cg, err := sarama.NewConsumerGroup(tc.Brokers, *group, cfg)
+	cg, err := sarama.NewConsumerGroup(tc.Brokers, c.group, cfg)
 	if err != nil {
 		return fmt.Errorf("pipe consumer group: %w", err)
 	}
@@ -66,9 +58,9 @@ func benchPipeCmd(ctx context.Context, args []string) error {
 			}
 		}
 	}()
-	h := pipeHandler{out: *out, p: p}
+	h := pipeHandler{out: c.output, p: p}
 	for ctx.Err() == nil {
-		if err := cg.Consume(ctx, []string{*in}, h); err != nil && !errors.Is(err, sarama.ErrClosedConsumerGroup) {
+		if err := cg.Consume(ctx, []string{c.input}, h); err != nil && !errors.Is(err, sarama.ErrClosedConsumerGroup) {
 			return fmt.Errorf("pipe: %w", err)
 		}
 		select {
@@ -78,6 +70,32 @@ func benchPipeCmd(ctx context.Context, args []string) error {
 		}
 	}
 	return nil
+}
+
+// copyFlags are the flags of the copying workers (bench pipe, bench
+// gokapipe).
+type copyFlags struct{ brokers, input, output, group string }
+
+// parseCopyFlags parses a copying worker's flags; group names what its
+// --group is.
+func parseCopyFlags(name, group string, args []string) (copyFlags, error) {
+	var c copyFlags
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(new(strings.Builder))
+	fs.StringVar(&c.brokers, "brokers", "", "Kafka bootstrap servers")
+	fs.StringVar(&c.input, "input", "", "topic to read")
+	fs.StringVar(&c.output, "output", "", "topic to write")
+	fs.StringVar(&c.group, "group", "", group)
+	if err := parseFlags(fs, args); err != nil {
+		return c, err
+	}
+	if c.brokers == "" || c.input == "" || c.output == "" || c.group == "" {
+		return c, usageErr("%s needs --brokers, --input, --output and --group", name)
+	}
+	if c.input == c.output {
+		return c, usageErr("%s: --input and --output must differ", name)
+	}
+	return c, nil
 }
 
 // pipeSource is the consumed record a copy stands for.
