@@ -44,8 +44,9 @@ type Job struct {
 	CancelReason           *string        `avro:"cancel_reason" json:"cancel_reason"`
 	// OfferedTo are the tradespeople matching offered the job, best first.
 	OfferedTo []string `avro:"offered_to" json:"offered_to"`
-	// MatchCandidates are the ranked candidates matching sent (best
-	// first); once the job offered itself, the offered ones. While
+	// MatchCandidates are the candidates of the job's last match round:
+	// those it was offered to, then the others matching ranked (best
+	// first). While
 	// MatchProbing, the first MatchProbed of them are probed and
 	// MatchAnswers holds their calendars' answers (processors/jobs
 	// offers.go).

@@ -230,8 +230,8 @@ func effects(before, after *codecs.Job, cmd *codecs.Command) []Effect {
 		}
 	}
 	if before != nil && before.Status == codecs.StatusPosted && after.Status != codecs.StatusPosted &&
-		len(before.OfferedTo) == 0 && before.Mode != "auto" {
-		// It may be waiting in its cell for a tradesperson: it waits no more.
+		len(before.OfferedTo) < MaxOffers && before.Mode != "auto" {
+		// It may be waiting in its cell for tradespeople: it waits no more.
 		out = append(out, Effect{Kind: codecs.MatchClose, To: ToMatching})
 	}
 	out = append(out, feedbackEffects(before, after)...)

@@ -21,12 +21,21 @@ import (
 //   - once every probed candidate answered, the ones with room are
 //     offered_to (best first) and each gets a job_offer notification
 //     (offerMessages); an auto job goes on to book with them (matched);
-//   - a bid job none of whose candidates has room goes back to wait in its
-//     cell (MatchWait, naming the candidates it probed).
+//   - a bid job offered to fewer than MaxOffers (none included) goes back
+//     to wait in its cell (MatchWait, naming the candidates of its round).
+//
+// Top-up: a posted bid job offered to fewer than MaxOffers takes a later
+// candidates list too (a member who joined its cell released it): the
+// round keeps the tradespeople already offered at the front of its list,
+// never probes them again, and probes the others for the places left; the
+// ones with room are appended to offered_to and only they get a job_offer.
+// It then waits again unless it now has MaxOffers. A job is thus never
+// offered twice to one tradesperson, nor to more than MaxOffers.
 //
 // The probes use a new booking attempt, so answers to an older round are
-// stale; a candidates command that arrives while the job probes, after it
-// was offered or once it left posted changes nothing.
+// stale; a candidates command that arrives while the job probes, once it
+// has MaxOffers offers, once it left posted, or for an auto job already
+// matched changes nothing.
 
 // MaxOffers is how many tradespeople a posted job is offered to.
 const MaxOffers = 5
@@ -38,15 +47,17 @@ const MatchListsKeep = 16
 // EffectOffer sends the job_offer notification to the candidate in Arg.
 const EffectOffer = "job_offer"
 
-// candidates starts probing the ranked candidates of cmd.
+// candidates starts probing the ranked candidates of cmd: the first round,
+// or a top-up of a bid job offered to fewer than MaxOffers.
 func candidates(j *codecs.Job, cmd *codecs.Command) *codecs.Job {
-	if j.Status != codecs.StatusPosted || len(j.OfferedTo) > 0 || j.MatchProbing {
-		return nil // offered already, moved on, or probing a list
+	if j.Status != codecs.StatusPosted || j.MatchProbing || len(j.OfferedTo) >= MaxOffers ||
+		len(j.OfferedTo) > 0 && j.Mode == "auto" {
+		return nil // offered to enough, moved on, or probing a list
 	}
 	if cmd.Seq > 0 && cmd.Seq <= j.MatchListSeq || slices.Contains(j.MatchLists, cmd.CommandID) {
 		return nil // applied before: redelivered, replayed, or its match event sent twice
 	}
-	if len(cmd.Ranked) == 0 {
+	if len(cmd.Ranked) == 0 && len(j.OfferedTo) == 0 {
 		return matchedWith(j, cmd, nil)
 	}
 	j.MatchLists = append(slices.Clone(j.MatchLists), cmd.CommandID)
@@ -54,11 +65,51 @@ func candidates(j *codecs.Job, cmd *codecs.Command) *codecs.Job {
 		j.MatchLists = j.MatchLists[n-MatchListsKeep:]
 	}
 	j.MatchListSeq = max(j.MatchListSeq, cmd.Seq)
-	j.MatchCandidates = slices.Clone(cmd.Ranked)
+	round := roundList(j, cmd.Ranked)
+	j.MatchCandidates = round
 	j.MatchAnswers = []codecs.ProbeAnswer{}
-	j.MatchProbing, j.MatchProbed = true, int32(min(MaxOffers, len(cmd.Ranked)))
+	j.MatchProbed = int32(len(j.OfferedTo) + min(MaxOffers-len(j.OfferedTo), len(round)-len(j.OfferedTo)))
+	j.MatchProbing = true
 	j.BookingAttempt++
+	if len(pendingProbes(j)) == 0 {
+		j.MatchProbing = false // nobody new to probe: it waits again (offerEffects)
+	}
 	return j
+}
+
+// roundList is the candidate list of a match round: the tradespeople the
+// job is offered to first (as ranked now when ranked, so that a wait names
+// their current profiles), then the ranked ones not offered yet.
+func roundList(j *codecs.Job, ranked []codecs.RankedCandidate) []codecs.RankedCandidate {
+	out := make([]codecs.RankedCandidate, 0, len(j.OfferedTo)+len(ranked))
+	for _, tp := range j.OfferedTo {
+		c := codecs.RankedCandidate{TradespersonID: tp}
+		if i := slices.IndexFunc(ranked, isCandidate(tp)); i >= 0 {
+			c = ranked[i]
+		} else if i := slices.IndexFunc(j.MatchCandidates, isCandidate(tp)); i >= 0 {
+			c = j.MatchCandidates[i]
+		}
+		out = append(out, c)
+	}
+	for _, c := range ranked {
+		if !slices.Contains(j.OfferedTo, c.TradespersonID) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// pendingProbes are the probed candidates of the round not offered yet
+// whose answers the job still waits for.
+func pendingProbes(j *codecs.Job) []string {
+	var out []string
+	for _, c := range j.MatchCandidates[:min(int(j.MatchProbed), len(j.MatchCandidates))] {
+		if !slices.Contains(j.OfferedTo, c.TradespersonID) &&
+			!slices.ContainsFunc(j.MatchAnswers, func(a codecs.ProbeAnswer) bool { return a.TradespersonID == c.TradespersonID }) {
+			out = append(out, c.TradespersonID)
+		}
+	}
+	return out
 }
 
 // matchProbed records a candidate's answer to a match probe; once every
@@ -67,10 +118,9 @@ func matchProbed(j *codecs.Job, cmd *codecs.Command) *codecs.Job {
 	if j.Status != codecs.StatusPosted && j.Status != codecs.StatusBidding {
 		return nil
 	}
-	tp, probed := cmd.TradespersonID, j.MatchCandidates[:min(int(j.MatchProbed), len(j.MatchCandidates))]
-	if j.BookingAttempt != cmd.BookingAttempt || !slices.ContainsFunc(probed, isCandidate(tp)) ||
-		slices.ContainsFunc(j.MatchAnswers, func(a codecs.ProbeAnswer) bool { return a.TradespersonID == tp }) {
-		return nil // stale, not asked, or a repeat
+	tp := cmd.TradespersonID
+	if j.BookingAttempt != cmd.BookingAttempt || !slices.Contains(pendingProbes(j), tp) {
+		return nil // stale, not asked, offered already, or a repeat
 	}
 	a := codecs.ProbeAnswer{TradespersonID: tp, Reason: cmd.Reason}
 	if cmd.Slot != nil {
@@ -80,29 +130,24 @@ func matchProbed(j *codecs.Job, cmd *codecs.Command) *codecs.Job {
 	if a.Start.IsZero() && int(j.MatchProbed) < len(j.MatchCandidates) {
 		j.MatchProbed++ // no room: the next candidate takes the place
 	}
-	if len(j.MatchAnswers) < int(j.MatchProbed) {
+	if len(pendingProbes(j)) > 0 {
 		return j
 	}
 	j.MatchProbing = false
-	var offered []codecs.RankedCandidate
+	var ids []string
 	for _, c := range j.MatchCandidates[:j.MatchProbed] {
-		if slices.ContainsFunc(j.MatchAnswers, func(a codecs.ProbeAnswer) bool { return a.TradespersonID == c.TradespersonID && !a.Start.IsZero() }) {
-			offered = append(offered, c)
+		if slices.Contains(j.OfferedTo, c.TradespersonID) ||
+			slices.ContainsFunc(j.MatchAnswers, func(a codecs.ProbeAnswer) bool { return a.TradespersonID == c.TradespersonID && !a.Start.IsZero() }) {
+			ids = append(ids, c.TradespersonID)
 		}
 	}
 	switch {
-	case len(offered) == 0 && j.Mode == "auto" && j.Status == codecs.StatusPosted:
+	case len(ids) == 0 && j.Mode == "auto" && j.Status == codecs.StatusPosted:
 		return matchedWith(j, cmd, nil) // needs attention
-	case len(offered) == 0:
-		return j // a bid job waits again (offerEffects)
-	}
-	j.MatchCandidates = offered // what the offers' messages need
-	ids := make([]string, len(offered))
-	for i, c := range offered {
-		ids[i] = c.TradespersonID
-	}
-	if j.Status != codecs.StatusPosted {
-		j.OfferedTo = ids // a bid came meanwhile: offered all the same
+	case len(ids) == len(j.OfferedTo):
+		return j // nobody new: a bid job waits again (offerEffects)
+	case len(j.OfferedTo) > 0 || j.Status != codecs.StatusPosted:
+		j.OfferedTo = ids // a top-up, or a bid came meanwhile: offered all the same
 		return j
 	}
 	return matchedWith(j, cmd, ids)
@@ -112,16 +157,17 @@ func isCandidate(tp string) func(codecs.RankedCandidate) bool {
 	return func(c codecs.RankedCandidate) bool { return c.TradespersonID == tp }
 }
 
-// finishedEmpty reports whether the job's match round just ended without
-// anyone with room.
-func finishedEmpty(before, after *codecs.Job) bool {
-	return before.MatchProbing && !after.MatchProbing && len(after.OfferedTo) == 0
+// roundEnded reports whether a match round of the job ended with the
+// change: its last answer came, or a top-up found nobody new to probe.
+func roundEnded(before, after *codecs.Job) bool {
+	return !after.MatchProbing && (before.MatchProbing || before.BookingAttempt != after.BookingAttempt)
 }
 
 // offerEffects derives the match round's messages from a change: the
-// probes of the candidates newly probed, a job_offer to each candidate
-// offered, and a bid job's return to its cell when nobody had room (an
-// auto job then needs attention instead).
+// probes of the candidates newly probed, a job_offer to each tradesperson
+// newly offered, and a bid job's return to its cell when the round ended
+// with fewer than MaxOffers offers (an auto job with none needs attention
+// instead).
 func offerEffects(before, after *codecs.Job, cmd *codecs.Command) []Effect {
 	var out []Effect
 	if after.MatchProbing {
@@ -130,15 +176,19 @@ func offerEffects(before, after *codecs.Job, cmd *codecs.Command) []Effect {
 			from = 0
 		}
 		for _, c := range after.MatchCandidates[from:after.MatchProbed] {
-			out = append(out, Effect{Kind: codecs.CalendarProbe, To: ToCalendar, Arg: c.TradespersonID})
+			if !slices.Contains(after.OfferedTo, c.TradespersonID) {
+				out = append(out, Effect{Kind: codecs.CalendarProbe, To: ToCalendar, Arg: c.TradespersonID})
+			}
 		}
 	}
-	if len(before.OfferedTo) == 0 && len(after.OfferedTo) > 0 && cmd.Kind != codecs.KindMatched {
+	if cmd.Kind != codecs.KindMatched {
 		for _, tp := range after.OfferedTo {
-			out = append(out, Effect{Kind: EffectOffer, To: ToOffers, Arg: tp})
+			if !slices.Contains(before.OfferedTo, tp) {
+				out = append(out, Effect{Kind: EffectOffer, To: ToOffers, Arg: tp})
+			}
 		}
 	}
-	if finishedEmpty(before, after) && after.Mode != "auto" && after.Status == codecs.StatusPosted {
+	if roundEnded(before, after) && Waits(after) {
 		out = append(out, Effect{Kind: codecs.MatchWait, To: ToMatching})
 	}
 	return out
@@ -150,9 +200,7 @@ func matchProbeOpen(job *codecs.Job, tp string) bool {
 	if !job.MatchProbing || job.Status != codecs.StatusPosted && job.Status != codecs.StatusBidding {
 		return false
 	}
-	probed := job.MatchCandidates[:min(int(job.MatchProbed), len(job.MatchCandidates))]
-	return slices.ContainsFunc(probed, isCandidate(tp)) &&
-		!slices.ContainsFunc(job.MatchAnswers, func(a codecs.ProbeAnswer) bool { return a.TradespersonID == tp })
+	return slices.Contains(pendingProbes(job), tp)
 }
 
 // offerMessages is the job_offer notification of tp (one of the job's
@@ -182,8 +230,8 @@ func matchProbeRequest(req *codecs.CalendarRequest, tp string) {
 }
 
 // MatchEventOf is the job's event of kind for its matching cell: a post to
-// match, a close, or a wait naming the candidates it probed in its last
-// round (Seq: that round's booking attempt).
+// match, a close, or a wait naming the candidates of its last round —
+// those offered and those probed (Seq: that round's booking attempt).
 func MatchEventOf(job *codecs.Job, kind string) *codecs.MatchEvent {
 	ev := &codecs.MatchEvent{Kind: kind, TenantID: job.TenantID, Job: matchRequest(job)}
 	if kind == codecs.MatchWait {
@@ -192,8 +240,9 @@ func MatchEventOf(job *codecs.Job, kind string) *codecs.MatchEvent {
 	return ev
 }
 
-// Waits reports whether the job still waits for a tradesperson in its
-// matching cell: a bid job, posted, not probing, offered to nobody.
+// Waits reports whether the job still waits for tradespeople in its
+// matching cell: a bid job, posted, not probing, offered to fewer than
+// MaxOffers.
 func Waits(job *codecs.Job) bool {
-	return job.Mode != "auto" && job.Status == codecs.StatusPosted && !job.MatchProbing && len(job.OfferedTo) == 0
+	return job.Mode != "auto" && job.Status == codecs.StatusPosted && !job.MatchProbing && len(job.OfferedTo) < MaxOffers
 }

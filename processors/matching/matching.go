@@ -34,11 +34,14 @@
 // the index. A job in bid mode that nobody can take therefore waits in its
 // cell (at most MaxWaiting, until its window ends); a member who joins or
 // changes releases the waiting jobs it ranks for: they get candidates
-// again. A bid job whose candidates all had full calendars comes back to
-// wait (MatchWait, naming the candidates it probed), unless the cell now
-// ranks someone it did not probe (News): it then probes again at once. The
-// jobs group closes a waiting job when it leaves posted (bid, cancel...).
-// An auto job with no candidate needs attention at once.
+// again. A bid job that ends a round offered to fewer than five (none
+// included: its candidates had full calendars) comes back to wait
+// (MatchWait, naming its round's candidates, offered ones included),
+// unless the cell now ranks someone it did not probe (News): it then
+// probes again at once. So each member who joins and ranks for a job
+// offered to fewer than five tops it up (processors/jobs offers.go) until
+// it has five. The jobs group closes a waiting job when it leaves posted
+// (bid, cancel...). An auto job with no candidate needs attention at once.
 package matching
 
 import (
@@ -76,7 +79,7 @@ func (p *processor) handle(ctx goka.Context, ev *codecs.MatchEvent) {
 		}
 		var released []Release
 		if ev.Kind == codecs.MatchMember && len(next.Waiting) > 0 {
-			next, released = ReleaseWaiting(next)
+			next, released = ReleaseWaiting(next, ev.TradespersonID)
 		}
 		p.cat.Matching.Set(ctx, &next)
 		for _, r := range released {

@@ -47,14 +47,18 @@ func Unwait(cell codecs.MatchCell, id string) (codecs.MatchCell, bool) {
 }
 
 // ReleaseWaiting ranks every waiting job of cell against its members, as
-// when it was posted, and returns the cell without the jobs that found
-// candidates, and those jobs. A released job probes its candidates'
-// calendars; when none has room it comes back to wait (MatchWait).
-func ReleaseWaiting(cell codecs.MatchCell) (codecs.MatchCell, []Release) {
+// when it was posted, and returns the cell without the jobs member (who
+// just joined or changed) now ranks for, and those jobs with their whole
+// ranking. A released job probes the candidates it did not offer itself
+// to yet; unless it then has its offers it comes back to wait (MatchWait).
+// A job member does not rank for stays: a member elsewhere in the cell
+// does not send it the same candidates again.
+func ReleaseWaiting(cell codecs.MatchCell, member string) (codecs.MatchCell, []Release) {
 	var out []Release
 	waiting := make([]codecs.MatchRequest, 0, len(cell.Waiting))
 	for _, w := range cell.Waiting {
-		if cands := Rank(cell.Members, &w, MaxRanked); len(cands) > 0 {
+		cands := Rank(cell.Members, &w, MaxRanked)
+		if slices.ContainsFunc(cands, func(c Candidate) bool { return c.TradespersonID == member }) {
 			out = append(out, Release{Job: w, Candidates: cands})
 			continue
 		}

@@ -54,14 +54,22 @@ func TestReleaseWaitingOffersOnlyTheJobsAMemberCanTake(t *testing.T) {
 	far := jobAt("far", monday, monday.Add(13*time.Hour))
 	far.Location = codecs.GeoPoint{Lat: 51.9, Lon: -0.12} // about 44 km north
 	c = Wait(Wait(c, near), far)
-	c, released := ReleaseWaiting(c)
+	c, released := ReleaseWaiting(c, "tp1")
 	assert.Empty(t, released, "no members yet")
 	c.Members = []codecs.CellMember{member("tp1", 51.5, -0.12, 20, 0, 0)}
-	c, released = ReleaseWaiting(c)
+	c, released = ReleaseWaiting(c, "tp1")
 	require.Len(t, released, 1)
 	assert.Equal(t, "near", released[0].Job.JobID)
 	assert.Equal(t, []string{"tp1"}, ids(released[0].Candidates))
 	assert.Equal(t, []string{"far"}, waitingIDs(c), "out of tp1's radius, it waits on")
+
+	// near waits again (offered to tp1): a member who ranks for neither
+	// job releases nothing, though tp1 still ranks for near.
+	c = Wait(c, near)
+	c.Members = append(c.Members, member("tp9", 53.5, -0.12, 20, 0, 0))
+	c, released = ReleaseWaiting(c, "tp9")
+	assert.Empty(t, released)
+	assert.Equal(t, []string{"far", "near"}, waitingIDs(c))
 }
 
 // TestAJobNobodyCouldTakeIsOfferedToTheFirstTradespersonWhoCan: a job
