@@ -157,10 +157,11 @@ func isCandidate(tp string) func(codecs.RankedCandidate) bool {
 	return func(c codecs.RankedCandidate) bool { return c.TradespersonID == tp }
 }
 
-// roundEnded reports whether a match round of the job ended with the
-// change: its last answer came, or a top-up found nobody new to probe.
-func roundEnded(before, after *codecs.Job) bool {
-	return !after.MatchProbing && (before.MatchProbing || before.BookingAttempt != after.BookingAttempt)
+// roundEnded reports whether a match round of the job ended with cmd's
+// change: its last answer came, or a top-up list had nobody new to probe.
+func roundEnded(before, after *codecs.Job, cmd *codecs.Command) bool {
+	return !after.MatchProbing && (before.MatchProbing ||
+		cmd.Kind == codecs.KindCandidates && before.BookingAttempt != after.BookingAttempt)
 }
 
 // offerEffects derives the match round's messages from a change: the
@@ -188,7 +189,7 @@ func offerEffects(before, after *codecs.Job, cmd *codecs.Command) []Effect {
 			}
 		}
 	}
-	if roundEnded(before, after) && Waits(after) {
+	if roundEnded(before, after, cmd) && Waits(after) {
 		out = append(out, Effect{Kind: codecs.MatchWait, To: ToMatching})
 	}
 	return out
