@@ -33,7 +33,9 @@ import (
 // offered twice to one tradesperson, nor to more than MaxOffers.
 //
 // The probes use a new booking attempt, so answers to an older round are
-// stale; a candidates command that arrives while the job probes, once it
+// stale, and so is matching's retry after an older round's wait (its
+// BookingAttempt: a replay of the jobs group sends its waits again, and
+// the cell may rank someone new by then); a candidates command that arrives while the job probes, once it
 // has MaxOffers offers, once it left posted, or for an auto job already
 // matched changes nothing.
 
@@ -56,6 +58,9 @@ func candidates(j *codecs.Job, cmd *codecs.Command) *codecs.Job {
 	}
 	if cmd.Seq > 0 && cmd.Seq <= j.MatchListSeq || slices.Contains(j.MatchLists, cmd.CommandID) {
 		return nil // applied before: redelivered, replayed, or its match event sent twice
+	}
+	if cmd.BookingAttempt > 0 && cmd.BookingAttempt < j.BookingAttempt {
+		return nil // a retry after the wait of an older round (a replay re-sends waits)
 	}
 	if len(cmd.Ranked) == 0 && len(j.OfferedTo) == 0 {
 		return matchedWith(j, cmd, nil)

@@ -55,9 +55,15 @@ func TestAnOfferedBidJobWithRoomForMoreIsToppedUpByLaterCandidates(t *testing.T)
 	assert.Len(t, ScheduleMessages(last, r.Job, Effect{Kind: EffectOffer, To: ToOffers, Arg: "tp1"}), 1,
 		"the first round's offer can still be re-sent from the outbox")
 
+	// A retry after an older round's wait (a replay sends the waits
+	// again) is stale; one after the last round's is taken.
+	stale := candidatesCmd("match-j1-retry-1", 4)
+	stale.Seq, stale.BookingAttempt = 11, r.Job.BookingAttempt-1
+	assert.Same(t, r.Job, Apply(r.Job, stale, Env{}).Job, "a retry of an older round changes nothing")
+
 	// Eight ranked now: three places left, tp3 is probed again.
-	list = candidatesCmd("match-j1-after-tp8-8", 8)
-	list.Seq = 12
+	list = candidatesCmd("match-j1-retry-2", 8)
+	list.Seq, list.BookingAttempt = 12, r.Job.BookingAttempt
 	r = step(t, r.Job, list)
 	attempt = r.Job.BookingAttempt
 	assert.Equal(t, []string{"tp3", "tp4", "tp5"}, probed(t, list, r))

@@ -46,6 +46,7 @@ package matching
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 
 	"github.com/lovoo/goka"
@@ -84,7 +85,7 @@ func (p *processor) handle(ctx goka.Context, ev *codecs.MatchEvent) {
 		p.cat.Matching.Set(ctx, &next)
 		for _, r := range released {
 			p.send(ctx, ev.TenantID, &r.Job, r.Candidates,
-				fmt.Sprintf("match-%s-after-%s-%d", r.Job.JobID, ev.TradespersonID, ev.Seq))
+				fmt.Sprintf("match-%s-after-%s-%d", r.Job.JobID, ev.TradespersonID, ev.Seq), 0)
 		}
 	case codecs.MatchJob:
 		if ev.Job == nil {
@@ -95,7 +96,7 @@ func (p *processor) handle(ctx goka.Context, ev *codecs.MatchEvent) {
 			next := Wait(cell, ev.Job)
 			p.cat.Matching.Set(ctx, &next)
 		}
-		p.send(ctx, ev.TenantID, ev.Job, cands, "match-"+ev.Job.JobID)
+		p.send(ctx, ev.TenantID, ev.Job, cands, "match-"+ev.Job.JobID, 0)
 	case codecs.MatchWait:
 		if ev.Job == nil {
 			return
@@ -106,8 +107,9 @@ func (p *processor) handle(ctx goka.Context, ev *codecs.MatchEvent) {
 			p.cat.Matching.Set(ctx, &next)
 			return
 		}
-		// The cell changed while the job probed: it probes again.
-		p.send(ctx, ev.TenantID, ev.Job, cands, fmt.Sprintf("match-%s-retry-%d", ev.Job.JobID, ev.Seq))
+		// The cell changed while the job probed: it probes again, unless
+		// the wait was of an older round (Attempt; a replay re-sends waits).
+		p.send(ctx, ev.TenantID, ev.Job, cands, fmt.Sprintf("match-%s-retry-%d", ev.Job.JobID, ev.Seq), ev.Seq)
 	case codecs.MatchClose:
 		if ev.Job == nil {
 			return
@@ -120,19 +122,23 @@ func (p *processor) handle(ctx goka.Context, ev *codecs.MatchEvent) {
 
 // send tells the job its ranked candidates, with command id and the match
 // event's position (Seq: its offset + 1, the same on a replay). Ids are
-// deterministic: the job recognises a list sent again by either. The job probes the
+// deterministic: the job recognises a list sent again by either. A retry
+// names the job's round it answers (attempt; 0 otherwise): the job takes
+// no retry of a round older than its last. The job probes the
 // candidates' calendars and sends the offers (processors/jobs offers.go).
-func (p *processor) send(ctx goka.Context, tenant string, job *codecs.MatchRequest, cands []Candidate, id string) {
+func (p *processor) send(ctx goka.Context, tenant string, job *codecs.MatchRequest, cands []Candidate, id string, attempt int64) {
 	p.cat.JobCommands.Emit(ctx, tenant+"/"+job.JobID, &codecs.Command{CommandID: id,
 		TenantID: tenant, JobID: job.JobID, Kind: codecs.KindCandidates, AcceptedAt: job.PostedAt,
-		Source: codecs.SourceInternal, Ranked: Ranked(cands), Seq: ctx.Offset() + 1})
+		Source: codecs.SourceInternal, Ranked: Ranked(cands), Seq: ctx.Offset() + 1, BookingAttempt: attempt})
 }
 
 // Update applies an index update to a cell. An update older than the
-// member's current profile (by sequence number) changes nothing.
+// member's current profile (by sequence number), or that profile again (a
+// replay of the tradespeople group sends it again), changes nothing.
 func Update(cell codecs.MatchCell, ev *codecs.MatchEvent) (codecs.MatchCell, bool) {
 	i := slices.IndexFunc(cell.Members, func(m codecs.CellMember) bool { return m.TradespersonID == ev.TradespersonID })
-	if i >= 0 && ev.Seq < cell.Members[i].Seq {
+	if i >= 0 && (ev.Seq < cell.Members[i].Seq ||
+		ev.Seq == cell.Members[i].Seq && ev.Kind == codecs.MatchMember && ev.Member != nil && reflect.DeepEqual(*ev.Member, cell.Members[i])) {
 		return cell, false
 	}
 	members := slices.Clone(cell.Members)

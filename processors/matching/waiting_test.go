@@ -154,6 +154,7 @@ func TestAJobWhoseCandidatesHadNoRoomWaitsUnlessTheCellRanksSomeoneNew(t *testin
 	require.True(t, ok)
 	cmd := v.(*codecs.Command)
 	assert.Equal(t, "match-j1-retry-4", cmd.CommandID)
+	assert.Equal(t, int64(4), cmd.BookingAttempt, "the retry names the round it answers")
 	assert.Equal(t, []string{"tp1", "tp2"}, rankedIDs(cmd.Ranked))
 	cell = tt.TableValue(cat.Matching.Topic, key).(*codecs.MatchCell)
 	assert.Empty(t, cell.Waiting, "it probes again instead")
