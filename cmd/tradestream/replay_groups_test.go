@@ -75,7 +75,9 @@ func TestReplayOfEveryGroupReproducesTheViews(t *testing.T) {
 		in.waitJob(t, "acme", id, func(j *codecs.Job) bool { return j.Status == codecs.StatusBooked }, "booked")
 	}
 	// gone holds ana's first hour of day 9: a bid job in that hour is
-	// offered to ben only, and still so after gone's cancel frees ana.
+	// offered to ben only. gone's cancel then frees ana, and the job,
+	// offered to fewer than five, waits in its cell: a later change of
+	// ana's profile tops it up with her (the replay must do the same).
 	gone := in.waitJob(t, "acme", "gone", func(j *codecs.Job) bool { return j.Appointment != nil }, "booked")
 	require.Equal(t, "ana", *gone.AssignedTradespersonID)
 	busy := jobBody("busy", 9)
