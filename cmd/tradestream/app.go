@@ -59,7 +59,14 @@ var groups = map[string]func(*topology.Catalog) *goka.GroupGraph{
 // groupSetups give a group what it takes from the instance config: its
 // graph (replacing groups[name]) and processor options of its own.
 var groupSetups = map[string]func(*Config, *topology.Catalog) (*goka.GroupGraph, []goka.ProcessorOption, error){
-	"cdc": cdcGroup,
+	"cdc":      cdcGroup,
+	"tracking": trackingGroup,
+}
+
+// trackingGroup coalesces the tracking table's writes
+// (tracking.ProcessorOptions).
+func trackingGroup(_ *Config, cat *topology.Catalog) (*goka.GroupGraph, []goka.ProcessorOption, error) {
+	return tracking.Define(cat), tracking.ProcessorOptions(), nil
 }
 
 // groupNames lists the processor groups in a stable order.

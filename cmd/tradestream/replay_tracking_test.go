@@ -78,11 +78,16 @@ func TestReplayOfTrackingAndJobsReproducesTheTrackingTableAndTheETAs(t *testing.
 		replayed = trackingOf(t, env, "acme/ana")
 		return replayed == tracking
 	}, "the tracking table rebuilt identically")
-	// The table was recreated empty: the replay changed the state exactly
-	// as often as the live run did.
+	// The table was recreated empty. The replay reads the whole log behind
+	// its end, so the tracking group coalesces its writes
+	// (tracking.ProcessorOptions): fewer records than the live run, which
+	// kept up and wrote each change, and the same last state.
 	time.Sleep(500 * time.Millisecond)
 	assert.Equal(t, tracking, trackingOf(t, env, "acme/ana"))
-	assert.Equal(t, writes, trackingWrites(t, env, "acme/ana"))
+	replayWrites := trackingWrites(t, env, "acme/ana")
+	assert.GreaterOrEqual(t, replayWrites, 1)
+	assert.Less(t, replayWrites, writes, "the replay wrote %d records, the live run %d", replayWrites, writes)
+	t.Logf("the replay wrote %d tracking records, the live run %d", replayWrites, writes)
 }
 
 // trackingWrites counts the records of key in the tracking table topic.

@@ -64,6 +64,24 @@ func DefineWith(cat *topology.Catalog, cfg Config) *goka.GroupGraph {
 	)
 }
 
+// WriteDelay and WriteBatch bound how the tracking table's changelog
+// writes are coalesced (ProcessorOptions): a partition that falls behind
+// sends each tradesperson's last state once per batch instead of one record
+// per ping, within WriteDelay (the instances' offset commit interval) or
+// WriteBatch pings that wrote.
+const (
+	WriteDelay = time.Second
+	WriteBatch = 1000
+)
+
+// ProcessorOptions are the goka options the tracking group uses besides the
+// common ones: its table writes are coalesced per key while a partition has
+// input waiting (goka.WithCoalescedTableWrites). The ETAs are not delayed,
+// and an input offset is committed only once its state is on the changelog.
+func ProcessorOptions() []goka.ProcessorOption {
+	return []goka.ProcessorOption{goka.WithCoalescedTableWrites(WriteDelay, WriteBatch)}
+}
+
 type processor struct {
 	cat *topology.Catalog
 	cfg Config

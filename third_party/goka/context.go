@@ -142,6 +142,9 @@ type message struct {
 	partition int32
 	headers   []*sarama.RecordHeader
 	value     []byte
+	// tradestream patch: the partition's high-water mark when the message
+	// was fetched (0 if unknown); see shouldFlush.
+	hwm int64
 }
 
 type cbContext struct {
@@ -170,9 +173,14 @@ type cbContext struct {
 	// tracking statistics for the output topic
 	trackOutputStats func(ctx context.Context, topic string, size int)
 
-	msg      *message
-	done     bool
-	counters struct {
+	msg  *message
+	done bool
+	// tradestream patch: with coalesced table writes, writes collects the
+	// table writes until the partition's next flush, and coalesced tells
+	// that this context waits for it (see coalesce.go).
+	writes    *tableWriteBatch
+	coalesced bool
+	counters  struct {
 		emits  int
 		dones  int
 		stores int
@@ -345,6 +353,12 @@ func (ctx *cbContext) valueForKey(key string) (any, error) {
 		return nil, fmt.Errorf("Cannot access state in stateless processor")
 	}
 
+	if ctx.writes != nil { // tradestream patch: a write not flushed yet
+		if value, ok := ctx.writes.get(key); ok {
+			return value, nil
+		}
+	}
+
 	data, err := ctx.table.Get(key)
 	if err != nil {
 		return nil, fmt.Errorf("error reading value: %v", err)
@@ -365,6 +379,10 @@ func (ctx *cbContext) deleteKey(key string, headers Headers) error {
 	}
 
 	ctx.counters.stores++
+	if ctx.writes != nil { // tradestream patch: coalesced table writes
+		ctx.writes.add(ctx, key, nil, headers)
+		return nil
+	}
 	if err := ctx.table.Delete(key); err != nil {
 		return fmt.Errorf("error deleting key (%s) from storage: %v", key, err)
 	}
@@ -385,6 +403,12 @@ func (ctx *cbContext) setValueForKey(key string, value any, headers Headers) err
 
 	if value == nil {
 		return fmt.Errorf("cannot set nil as value")
+	}
+
+	if ctx.writes != nil { // tradestream patch: coalesced table writes
+		ctx.counters.stores++
+		ctx.writes.add(ctx, key, value, headers)
+		return nil
 	}
 
 	encodedValue, err := ctx.graph.GroupTable().Codec().Encode(value)

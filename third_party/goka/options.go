@@ -148,6 +148,8 @@ type poptions struct {
 	hotStandby             bool
 	recoverAhead           bool
 	producerDefaultHeaders Headers
+	// tradestream patch: see WithCoalescedTableWrites
+	coalesce coalesceOptions
 
 	builders struct {
 		storage        storage.Builder

@@ -86,6 +86,12 @@ type PartitionProcessor struct {
 	commit   commitCallback
 	producer Producer
 
+	// tradestream patch (coalesce.go): offsets marks each input topic's
+	// offsets in order; writes collects the table writes until the next
+	// flush when they are coalesced.
+	offsets map[string]*offsetQueue
+	writes  *tableWriteBatch
+
 	opts *poptions
 }
 
@@ -159,6 +165,7 @@ func newPartitionProcessor(partition int32,
 
 		commit:  commit,
 		runMode: runMode,
+		offsets: make(map[string]*offsetQueue),
 	}
 
 	if graph.GroupTable() != nil {
@@ -172,6 +179,9 @@ func newPartitionProcessor(partition int32,
 			backoff,
 			backoffResetTime,
 		)
+		if opts.coalesce.enabled() {
+			partProc.writes = newTableWriteBatch()
+		}
 	}
 	return partProc
 }
@@ -382,6 +392,18 @@ func (pp *PartitionProcessor) run(ctx context.Context) (rerr error) {
 			wg.Done()
 		}
 
+		// tradestream patch: send the coalesced table writes of a partition
+		// that stops cleanly; after a failure, release their messages
+		// uncommitted, so that they are read again.
+		mutexErr.Lock()
+		failed := rerr != nil
+		mutexErr.Unlock()
+		if failed {
+			pp.failTableWrites(fmt.Errorf("partition %d stopped before its table writes were sent", pp.partition))
+		} else {
+			pp.flushTableWrites()
+		}
+
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
@@ -400,6 +422,16 @@ func (pp *PartitionProcessor) run(ctx context.Context) (rerr error) {
 	updateHwmStatsTicker := time.NewTicker(statsHwmUpdateInterval)
 	defer updateHwmStatsTicker.Stop()
 
+	// tradestream patch: a busy partition flushes its coalesced table
+	// writes at least every maxDelay (shouldFlush checks after each
+	// message; this covers a partition whose input stops mid-batch).
+	var flushTick <-chan time.Time
+	if pp.writes != nil {
+		flushTicker := time.NewTicker(pp.opts.coalesce.maxDelay)
+		defer flushTicker.Stop()
+		flushTick = flushTicker.C
+	}
+
 	for {
 		select {
 		case ev, isOpen := <-pp.input:
@@ -410,6 +442,9 @@ func (pp *PartitionProcessor) run(ctx context.Context) (rerr error) {
 			err := pp.processMessage(ctx, &wg, ev, syncFailer, asyncFailer)
 			if err != nil {
 				return newErrProcessing(pp.partition, err)
+			}
+			if pp.shouldFlush(ev) {
+				pp.flushTableWrites()
 			}
 
 			pp.updateStats(func(stats *PartitionProcStats) {
@@ -432,11 +467,16 @@ func (pp *PartitionProcessor) run(ctx context.Context) (rerr error) {
 			if err != nil {
 				return newErrProcessing(pp.partition, fmt.Errorf("Error visiting %s for %s: %v", visit.name, visit.key, err))
 			}
+			if pp.shouldFlush(nil) {
+				pp.flushTableWrites()
+			}
 		case <-asyncErrs:
 			pp.log.Debugf("Errors occurred asynchronously. Will exit partition processor")
 			return
 		case <-updateHwmStatsTicker.C:
 			pp.updateStats(pp.updateHwmStats)
+		case <-flushTick:
+			pp.flushTableWrites()
 		}
 	}
 }
@@ -536,6 +576,7 @@ func (pp *PartitionProcessor) processVisit(ctx context.Context, wg *sync.WaitGro
 		emitter:               pp.producer.EmitWithHeaders,
 		emitterDefaultHeaders: pp.opts.producerDefaultHeaders,
 		table:                 pp.table,
+		writes:                pp.writes,
 	}
 	// start context and call the ProcessorCallback cb
 	msgContext.start()
@@ -565,7 +606,7 @@ func (pp *PartitionProcessor) processMessage(ctx context.Context, wg *sync.WaitG
 		trackOutputStats:      pp.enqueueTrackOutputStats,
 		pviews:                pp.joins,
 		views:                 pp.lookups,
-		commit:                func() { pp.commit(msg, "") },
+		commit:                pp.orderedCommit(msg),
 		wg:                    wg,
 		msg:                   msg,
 		syncFailer:            syncFailer,
@@ -573,6 +614,7 @@ func (pp *PartitionProcessor) processMessage(ctx context.Context, wg *sync.WaitG
 		emitter:               pp.producer.EmitWithHeaders,
 		emitterDefaultHeaders: pp.opts.producerDefaultHeaders,
 		table:                 pp.table,
+		writes:                pp.writes,
 	}
 
 	var (
@@ -585,7 +627,7 @@ func (pp *PartitionProcessor) processMessage(ctx context.Context, wg *sync.WaitG
 	case msg.value == nil && pp.opts.nilHandling == NilIgnore:
 		// mark the message upstream so we don't receive it again.
 		// this is usually only an edge case in unit tests, as kafka probably never sends us nil messages
-		pp.commit(msg, "")
+		msgContext.commit()
 		// otherwise drop it.
 		return nil
 	case msg.value == nil && pp.opts.nilHandling == NilProcess:

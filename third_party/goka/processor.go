@@ -854,6 +854,7 @@ func (g *Processor) ConsumeClaim(session sarama.ConsumerGroupSession, claim sara
 				timestamp: msg.Timestamp,
 				headers:   msg.Headers,
 				value:     msg.Value,
+				hwm:       claim.HighWaterMarkOffset(), // tradestream patch
 			}:
 			case <-stopping:
 				return nil
