@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,12 +18,50 @@ type Metrics struct {
 	deadLettered *prometheus.CounterVec
 	emitted      *prometheus.CounterVec
 	latency      *prometheus.HistogramVec
+
+	// The series by group and topic, looked up once: a vector's lookup
+	// hashes its label values on every call, a few percent of a ping's CPU.
+	mu     sync.RWMutex
+	series map[seriesKey]*series
+}
+
+type seriesKey struct{ group, topic string }
+
+// series are one group and topic's metrics, each made on first use, so
+// that a pair that never dead-letters shows no dead-letter series.
+type series struct {
+	processed, deadLettered, emitted prometheus.Counter
+	latency                          prometheus.Observer
+}
+
+// lookup returns (a copy of) the series of k made so far.
+func (m *Metrics) lookup(k seriesKey) series {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if s := m.series[k]; s != nil {
+		return *s
+	}
+	return series{}
+}
+
+// made returns (a copy of) the series of k after fill made what it lacks.
+func (m *Metrics) made(k seriesKey, fill func(*series)) series {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := m.series[k]
+	if s == nil {
+		s = new(series)
+		m.series[k] = s
+	}
+	fill(s)
+	return *s
 }
 
 // NewMetrics registers the processing metrics on a new registry.
 func NewMetrics() *Metrics {
 	m := &Metrics{
 		Registry: prometheus.NewRegistry(),
+		series:   make(map[seriesKey]*series),
 		processed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tradestream_records_processed_total",
 			Help: "Input records handled, per processor group and topic."}, []string{"group", "topic"}),
 		deadLettered: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tradestream_records_dead_lettered_total",
@@ -41,18 +80,48 @@ func (m *Metrics) observe(group, topic string, start time.Time) {
 	if m == nil {
 		return
 	}
-	m.processed.WithLabelValues(group, topic).Inc()
-	m.latency.WithLabelValues(group, topic).Observe(time.Since(start).Seconds())
+	k := seriesKey{group, topic}
+	s := m.lookup(k)
+	if s.processed == nil {
+		s = m.made(k, func(s *series) {
+			if s.processed == nil {
+				s.processed = m.processed.WithLabelValues(group, topic)
+				s.latency = m.latency.WithLabelValues(group, topic)
+			}
+		})
+	}
+	s.processed.Inc()
+	s.latency.Observe(time.Since(start).Seconds())
 }
 
 func (m *Metrics) deadLetter(group, topic string) {
-	if m != nil {
-		m.deadLettered.WithLabelValues(group, topic).Inc()
+	if m == nil {
+		return
 	}
+	k := seriesKey{group, topic}
+	s := m.lookup(k)
+	if s.deadLettered == nil {
+		s = m.made(k, func(s *series) {
+			if s.deadLettered == nil {
+				s.deadLettered = m.deadLettered.WithLabelValues(group, topic)
+			}
+		})
+	}
+	s.deadLettered.Inc()
 }
 
 func (m *Metrics) emit(group, topic string) {
-	if m != nil {
-		m.emitted.WithLabelValues(group, topic).Inc()
+	if m == nil {
+		return
 	}
+	k := seriesKey{group, topic}
+	s := m.lookup(k)
+	if s.emitted == nil {
+		s = m.made(k, func(s *series) {
+			if s.emitted == nil {
+				s.emitted = m.emitted.WithLabelValues(group, topic)
+			}
+		})
+	}
+	s.emitted.Inc()
 }

@@ -40,7 +40,7 @@ func ApplyPing(st *codecs.TrackingState, key string, p *codecs.LocationPing, cfg
 	if st != nil && st.Last != nil && !p.At.After(st.Last.At) {
 		return PingResult{Effects: replay(st.Outbox, p.At)}
 	}
-	next := cloneState(st)
+	next := nextState(st)
 	if obs, ok := Observation(next.Last, p); ok {
 		next.SpeedKmh, next.Samples = Average(next.SpeedKmh, next.Samples, obs)
 	}
@@ -107,6 +107,22 @@ func cloneState(st *codecs.TrackingState) *codecs.TrackingState {
 	c := *st
 	c.Finished = slices.Clone(st.Finished)
 	c.Outbox = slices.Clone(st.Outbox)
+	if st.Active != nil {
+		a := *st.Active
+		c.Active = &a
+	}
+	return &c
+}
+
+// nextState copies st (nil: an empty state) for a ping: its outbox with
+// room for the ping's effects, its finished jobs shared (a ping never
+// changes them; ApplyCommand, which does, copies them).
+func nextState(st *codecs.TrackingState) *codecs.TrackingState {
+	if st == nil {
+		return cloneState(nil)
+	}
+	c := *st
+	c.Outbox = append(make([]codecs.TrackingEffect, 0, len(st.Outbox)+2), st.Outbox...)
 	if st.Active != nil {
 		a := *st.Active
 		c.Active = &a
