@@ -59,14 +59,18 @@ var groups = map[string]func(*topology.Catalog) *goka.GroupGraph{
 // groupSetups give a group what it takes from the instance config: its
 // graph (replacing groups[name]) and processor options of its own.
 var groupSetups = map[string]func(*Config, *topology.Catalog) (*goka.GroupGraph, []goka.ProcessorOption, error){
-	"cdc":      cdcGroup,
-	"tracking": trackingGroup,
+	"cdc":          cdcGroup,
+	"tracking":     withOptions(tracking.Define, tracking.ProcessorOptions()),
+	"insights":     withOptions(insights.Define, insights.ProcessorOptions()),
+	"insight-days": withOptions(insights.DefineDays, insights.ProcessorOptions()),
 }
 
-// trackingGroup coalesces the tracking table's writes
-// (tracking.ProcessorOptions).
-func trackingGroup(_ *Config, cat *topology.Catalog) (*goka.GroupGraph, []goka.ProcessorOption, error) {
-	return tracking.Define(cat), tracking.ProcessorOptions(), nil
+// withOptions is the setup of a group that only adds processor options of
+// its own (the coalesced table writes of tracking and insights).
+func withOptions(define func(*topology.Catalog) *goka.GroupGraph, opts []goka.ProcessorOption) func(*Config, *topology.Catalog) (*goka.GroupGraph, []goka.ProcessorOption, error) {
+	return func(_ *Config, cat *topology.Catalog) (*goka.GroupGraph, []goka.ProcessorOption, error) {
+		return define(cat), opts, nil
+	}
 }
 
 // groupNames lists the processor groups in a stable order.

@@ -220,3 +220,44 @@ func TestACommittedMessageIsNeverAheadOfItsCoalescedTableWrite(t *testing.T) {
 		require.GreaterOrEqual(t, last["k"+strconv.Itoa(i)], int64(n/coalesceKeys), "k%d lost messages", i)
 	}
 }
+
+func TestAGroupStoppedWhileBehindSendsItsBatchAndResumesWhereItStopped(t *testing.T) {
+	env := newTestEnv(t)
+	tc := topology.Config{Brokers: strings.Split(env.brokers, ",")}
+	tc.EnsureDefaults()
+	const n = 3000
+	coalesceTopics(t, tc, env.prefix, n)
+
+	// Stopped (as in a rebalance or a shutdown) at its 1,050th record, in
+	// the middle of a batch of 100: the batch is sent and its records
+	// committed.
+	ctx, cancel := context.WithCancel(context.Background())
+	done := runCounter(t, ctx, tc, counterGroup(env.prefix, new(atomic.Int64), func(seen int64) {
+		if seen == 1050 {
+			cancel()
+		}
+	}))
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the processor did not stop")
+	}
+	first := committed(t, tc, env.prefix)
+	_, last := changelog(t, tc, env.prefix)
+	t.Logf("stopped: committed %d, changelog counts %d", first, sum(last))
+	require.GreaterOrEqual(t, first, int64(1050), "the records processed before the stop were committed")
+	require.Equal(t, first, sum(last), "what was committed is exactly what the changelog counts")
+
+	// The next run starts from there and counts every record exactly once.
+	ctx, cancel = context.WithCancel(context.Background())
+	done = runCounter(t, ctx, tc, counterGroup(env.prefix, new(atomic.Int64), nil))
+	eventually(t, time.Minute, func() bool { return committed(t, tc, env.prefix) == n },
+		"the second run commits all %d input records", n)
+	cancel()
+	require.NoError(t, <-done)
+	_, last = changelog(t, tc, env.prefix)
+	for i := range coalesceKeys {
+		require.Equal(t, int64(n/coalesceKeys), last["k"+strconv.Itoa(i)], "k%d's count", i)
+	}
+}

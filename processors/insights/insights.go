@@ -82,6 +82,24 @@ func Define(cat *topology.Catalog) *goka.GroupGraph {
 	)
 }
 
+// WriteDelay and WriteBatch bound how the insights and insight-days
+// tables' writes are coalesced (ProcessorOptions).
+const (
+	WriteDelay = time.Second
+	WriteBatch = 1000
+)
+
+// ProcessorOptions are the goka options both groups of this package use
+// besides the common ones: while a partition is behind its input (a
+// replay, a restart, a burst), its table writes are coalesced per key
+// (goka.WithCoalescedTableWrites). A tenant's state holds the day's counted
+// ids; it is then encoded once per batch instead of once per record. The
+// day records to insight-updates are not delayed. Neither group modifies a
+// state after writing it or one it read (FromStored and the folds copy).
+func ProcessorOptions() []goka.ProcessorOption {
+	return []goka.ProcessorOption{goka.WithCoalescedTableWrites(WriteDelay, WriteBatch)}
+}
+
 type processor struct {
 	cat *topology.Catalog
 	agg *window.Aggregation[Agg]
