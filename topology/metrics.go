@@ -34,18 +34,19 @@ type series struct {
 	latency                          prometheus.Observer
 }
 
-// lookup returns (a copy of) the series of k made so far.
-func (m *Metrics) lookup(k seriesKey) series {
+// metric returns the metric of group and topic that field points to in
+// their series, made by mk on first use.
+func metric[M comparable](m *Metrics, group, topic string, field func(*series) *M, mk func() M) M {
+	k := seriesKey{group, topic}
+	var v, none M
 	m.mu.RLock()
-	defer m.mu.RUnlock()
 	if s := m.series[k]; s != nil {
-		return *s
+		v = *field(s)
 	}
-	return series{}
-}
-
-// made returns (a copy of) the series of k after fill made what it lacks.
-func (m *Metrics) made(k seriesKey, fill func(*series)) series {
+	m.mu.RUnlock()
+	if v != none {
+		return v
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	s := m.series[k]
@@ -53,8 +54,10 @@ func (m *Metrics) made(k seriesKey, fill func(*series)) series {
 		s = new(series)
 		m.series[k] = s
 	}
-	fill(s)
-	return *s
+	if f := field(s); *f == none {
+		*f = mk()
+	}
+	return *field(s)
 }
 
 // NewMetrics registers the processing metrics on a new registry.
@@ -80,48 +83,22 @@ func (m *Metrics) observe(group, topic string, start time.Time) {
 	if m == nil {
 		return
 	}
-	k := seriesKey{group, topic}
-	s := m.lookup(k)
-	if s.processed == nil {
-		s = m.made(k, func(s *series) {
-			if s.processed == nil {
-				s.processed = m.processed.WithLabelValues(group, topic)
-				s.latency = m.latency.WithLabelValues(group, topic)
-			}
-		})
-	}
-	s.processed.Inc()
-	s.latency.Observe(time.Since(start).Seconds())
+	metric(m, group, topic, func(s *series) *prometheus.Counter { return &s.processed },
+		func() prometheus.Counter { return m.processed.WithLabelValues(group, topic) }).Inc()
+	metric(m, group, topic, func(s *series) *prometheus.Observer { return &s.latency },
+		func() prometheus.Observer { return m.latency.WithLabelValues(group, topic) }).Observe(time.Since(start).Seconds())
 }
 
 func (m *Metrics) deadLetter(group, topic string) {
-	if m == nil {
-		return
+	if m != nil {
+		metric(m, group, topic, func(s *series) *prometheus.Counter { return &s.deadLettered },
+			func() prometheus.Counter { return m.deadLettered.WithLabelValues(group, topic) }).Inc()
 	}
-	k := seriesKey{group, topic}
-	s := m.lookup(k)
-	if s.deadLettered == nil {
-		s = m.made(k, func(s *series) {
-			if s.deadLettered == nil {
-				s.deadLettered = m.deadLettered.WithLabelValues(group, topic)
-			}
-		})
-	}
-	s.deadLettered.Inc()
 }
 
 func (m *Metrics) emit(group, topic string) {
-	if m == nil {
-		return
+	if m != nil {
+		metric(m, group, topic, func(s *series) *prometheus.Counter { return &s.emitted },
+			func() prometheus.Counter { return m.emitted.WithLabelValues(group, topic) }).Inc()
 	}
-	k := seriesKey{group, topic}
-	s := m.lookup(k)
-	if s.emitted == nil {
-		s = m.made(k, func(s *series) {
-			if s.emitted == nil {
-				s.emitted = m.emitted.WithLabelValues(group, topic)
-			}
-		})
-	}
-	s.emitted.Inc()
 }

@@ -134,21 +134,36 @@ func runCounter(t *testing.T, ctx context.Context, tc topology.Config, g *goka.G
 	return done
 }
 
-func TestAGroupBehindWritesEachKeysLastCountOncePerBatch(t *testing.T) {
+// counterBacklog is a counter group's topics on the test's broker, with n
+// records waiting.
+func counterBacklog(t *testing.T, n int) (topology.Config, string) {
+	t.Helper()
 	env := newTestEnv(t)
 	tc := topology.Config{Brokers: strings.Split(env.brokers, ",")}
 	tc.EnsureDefaults()
-	const n = 3000
 	coalesceTopics(t, tc, env.prefix, n)
+	return tc, env.prefix
+}
 
+// countToTheEnd runs a counter processor until it committed all n input
+// records, and stops it.
+func countToTheEnd(t *testing.T, tc topology.Config, prefix string, n int) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	done := runCounter(t, ctx, tc, counterGroup(env.prefix, new(atomic.Int64), nil))
-	eventually(t, time.Minute, func() bool { return committed(t, tc, env.prefix) == n },
+	done := runCounter(t, ctx, tc, counterGroup(prefix, new(atomic.Int64), nil))
+	eventually(t, time.Minute, func() bool { return committed(t, tc, prefix) == int64(n) },
 		"the group commits all %d input records", n)
 	cancel()
 	require.NoError(t, <-done)
+}
 
-	records, last := changelog(t, tc, env.prefix)
+func TestAGroupBehindWritesEachKeysLastCountOncePerBatch(t *testing.T) {
+	const n = 3000
+	tc, prefix := counterBacklog(t, n)
+
+	countToTheEnd(t, tc, prefix, n)
+
+	records, last := changelog(t, tc, prefix)
 	for i := range coalesceKeys {
 		require.Equal(t, int64(n/coalesceKeys), last["k"+strconv.Itoa(i)], "the last count of k%d", i)
 	}
@@ -176,20 +191,17 @@ func (p failingTableProducer) EmitWithHeaders(topic, key string, value []byte, h
 }
 
 func TestACommittedMessageIsNeverAheadOfItsCoalescedTableWrite(t *testing.T) {
-	env := newTestEnv(t)
-	tc := topology.Config{Brokers: strings.Split(env.brokers, ",")}
-	tc.EnsureDefaults()
 	const n = 3000
-	coalesceTopics(t, tc, env.prefix, n)
+	tc, prefix := counterBacklog(t, n)
 
 	// The first run loses its table writes from the 1,000th message on and
 	// fails: what it committed must be covered by what reached the changelog.
 	var fail atomic.Bool
 	producer := goka.WithProducerBuilder(func(brokers []string, clientID string, hasher func() hash.Hash32) (goka.Producer, error) {
 		p, err := goka.ProducerBuilderWithConfig(tc.Sarama())(brokers, clientID, hasher)
-		return failingTableProducer{Producer: p, table: env.prefix + "counter-table", fail: &fail}, err
+		return failingTableProducer{Producer: p, table: prefix + "counter-table", fail: &fail}, err
 	})
-	done := runCounter(t, context.Background(), tc, counterGroup(env.prefix, new(atomic.Int64), func(seen int64) {
+	done := runCounter(t, context.Background(), tc, counterGroup(prefix, new(atomic.Int64), func(seen int64) {
 		if seen == 1000 {
 			fail.Store(true)
 		}
@@ -200,8 +212,8 @@ func TestACommittedMessageIsNeverAheadOfItsCoalescedTableWrite(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("the processor did not fail when its table writes were refused")
 	}
-	first := committed(t, tc, env.prefix)
-	_, last := changelog(t, tc, env.prefix)
+	first := committed(t, tc, prefix)
+	_, last := changelog(t, tc, prefix)
 	require.Less(t, first, int64(n), "the failed run committed everything")
 	require.GreaterOrEqual(t, sum(last), first,
 		"committed %d messages but the changelog counts only %d of them", first, sum(last))
@@ -209,30 +221,22 @@ func TestACommittedMessageIsNeverAheadOfItsCoalescedTableWrite(t *testing.T) {
 
 	// A second run resumes from the commit with the changelog's counts: no
 	// message is lost.
-	ctx, cancel := context.WithCancel(context.Background())
-	done = runCounter(t, ctx, tc, counterGroup(env.prefix, new(atomic.Int64), nil))
-	eventually(t, time.Minute, func() bool { return committed(t, tc, env.prefix) == n },
-		"the second run commits all %d input records", n)
-	cancel()
-	require.NoError(t, <-done)
-	_, last = changelog(t, tc, env.prefix)
+	countToTheEnd(t, tc, prefix, n)
+	_, last = changelog(t, tc, prefix)
 	for i := range coalesceKeys {
 		require.GreaterOrEqual(t, last["k"+strconv.Itoa(i)], int64(n/coalesceKeys), "k%d lost messages", i)
 	}
 }
 
 func TestAGroupStoppedWhileBehindSendsItsBatchAndResumesWhereItStopped(t *testing.T) {
-	env := newTestEnv(t)
-	tc := topology.Config{Brokers: strings.Split(env.brokers, ",")}
-	tc.EnsureDefaults()
 	const n = 3000
-	coalesceTopics(t, tc, env.prefix, n)
+	tc, prefix := counterBacklog(t, n)
 
 	// Stopped (as in a rebalance or a shutdown) at its 1,050th record, in
 	// the middle of a batch of 100: the batch is sent and its records
 	// committed.
 	ctx, cancel := context.WithCancel(context.Background())
-	done := runCounter(t, ctx, tc, counterGroup(env.prefix, new(atomic.Int64), func(seen int64) {
+	done := runCounter(t, ctx, tc, counterGroup(prefix, new(atomic.Int64), func(seen int64) {
 		if seen == 1050 {
 			cancel()
 		}
@@ -243,20 +247,15 @@ func TestAGroupStoppedWhileBehindSendsItsBatchAndResumesWhereItStopped(t *testin
 	case <-time.After(30 * time.Second):
 		t.Fatal("the processor did not stop")
 	}
-	first := committed(t, tc, env.prefix)
-	_, last := changelog(t, tc, env.prefix)
+	first := committed(t, tc, prefix)
+	_, last := changelog(t, tc, prefix)
 	t.Logf("stopped: committed %d, changelog counts %d", first, sum(last))
 	require.GreaterOrEqual(t, first, int64(1050), "the records processed before the stop were committed")
 	require.Equal(t, first, sum(last), "what was committed is exactly what the changelog counts")
 
 	// The next run starts from there and counts every record exactly once.
-	ctx, cancel = context.WithCancel(context.Background())
-	done = runCounter(t, ctx, tc, counterGroup(env.prefix, new(atomic.Int64), nil))
-	eventually(t, time.Minute, func() bool { return committed(t, tc, env.prefix) == n },
-		"the second run commits all %d input records", n)
-	cancel()
-	require.NoError(t, <-done)
-	_, last = changelog(t, tc, env.prefix)
+	countToTheEnd(t, tc, prefix, n)
+	_, last = changelog(t, tc, prefix)
 	for i := range coalesceKeys {
 		require.Equal(t, int64(n/coalesceKeys), last["k"+strconv.Itoa(i)], "k%d's count", i)
 	}
