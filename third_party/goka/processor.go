@@ -389,18 +389,48 @@ func (g *Processor) rebalanceLoop(ctx context.Context) (rerr error) {
 		sessionCtxCancel()
 
 		// error consuming, no way to recover so we have to kill the processor
-		if err != nil {
-			return fmt.Errorf("error consuming from group consumer: %w", err)
+		if stop, err := sessionEnded(ctx, err); stop {
+			return err
 		}
 
 		backoff = rejoinBackoff(backoff, time.Since(started))
-		select {
-		case <-time.After(backoff):
-			g.log.Printf("Consumer group returned, Rebalancing.")
-		case <-ctx.Done():
+		if !waitToRejoin(ctx, backoff) {
 			g.log.Printf("Consumer group cancelled. Stopping")
 			return nil
 		}
+		g.log.Printf("Consumer group returned, Rebalancing.")
+	}
+}
+
+// sessionEnded tells whether the rebalance loop stops after a session that
+// ended with err, and with what error (tradestream patch). A processor
+// being stopped stops without error, whatever sarama reported: rejoining
+// with a cancelled context makes Consume return context.Canceled.
+func sessionEnded(ctx context.Context, err error) (bool, error) {
+	switch {
+	case ctx.Err() != nil:
+		return true, nil
+	case err != nil:
+		return true, fmt.Errorf("error consuming from group consumer: %w", err)
+	}
+	return false, nil
+}
+
+// waitToRejoin waits backoff before the next session; false if ctx ends
+// first or has ended (tradestream patch: with no backoff, a select between
+// an expired timer and a cancelled context picked either).
+func waitToRejoin(ctx context.Context, backoff time.Duration) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	if backoff == 0 {
+		return true
+	}
+	select {
+	case <-time.After(backoff):
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }
 
