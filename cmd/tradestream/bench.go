@@ -103,7 +103,7 @@ func parseBench(args []string, stderr io.Writer) (*benchConfig, error) {
 	fs.StringVar(&b.WorkDir, "work-dir", "", "workers' state and logs (default: a temporary directory)")
 	fs.Float64Var(&b.NoisyRate, "noisy-rate", 20, "tenant B's rate (records/s) in the noisy-neighbour run; A sends 50×; 0: no such run")
 	fs.DurationVar(&b.NoisyFor, "noisy-for", 30*time.Second, "time tenant B sends alone, and again with A, in the noisy-neighbour run (3 alternating phases of each)")
-	fs.StringVar(&b.Profile, "profile", "", "directory for the goka workers' CPU and allocation profiles")
+	fs.StringVar(&b.Profile, "profile", "", "directory for the workers' CPU and allocation profiles (goka workers and the raw pipe)")
 	fs.DurationVar(&b.Timeout, "timeout", 10*time.Minute, "bound of each phase of a run")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err

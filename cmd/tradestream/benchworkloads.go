@@ -67,11 +67,17 @@ func runWorker(b *benchConfig, cfg *Config, processors string) *exec.Cmd {
 	if b.Storage != "" {
 		c.Args = append(c.Args, "--storage", b.Storage)
 	}
+	profileWorker(b, c, strings.TrimSuffix(cfg.TopicPrefix, "."))
+	return c
+}
+
+// profileWorker makes worker c write its CPU and allocation profiles to
+// b.Profile/<name>.cpu and .alloc when b.Profile is set.
+func profileWorker(b *benchConfig, c *exec.Cmd, name string) {
 	if b.Profile != "" {
-		name := filepath.Join(b.Profile, strings.TrimSuffix(cfg.TopicPrefix, "."))
+		name = filepath.Join(b.Profile, name)
 		c.Env = append(os.Environ(), "TRADESTREAM_CPUPROFILE="+name+".cpu", "TRADESTREAM_MEMPROFILE="+name+".alloc")
 	}
-	return c
 }
 
 // jobsWorkload: post_job commands, keyed by tenant, through the ingest and
@@ -180,6 +186,9 @@ func copyWorkload(ctx context.Context, b *benchConfig, prefix, sub string) (*wor
 	if err := rawTopics(ctx, b, in, out); err != nil {
 		return nil, err
 	}
+	worker := exec.Command(b.Exe, "bench", sub, "--brokers", b.Brokers, "--input", in, "--output", out,
+		"--group", string(goka.Group(prefix+sub)))
+	profileWorker(b, worker, prefix+sub)
 	return &workloadRun{
 		input: in, output: out,
 		record: func(i int, now time.Time) ([]byte, []byte, string) {
@@ -187,8 +196,7 @@ func copyWorkload(ctx context.Context, b *benchConfig, prefix, sub string) (*wor
 			return k, v, string(k) + "|" + string(v)
 		},
 		outputID: func(key, value []byte) (string, bool) { return string(key) + "|" + string(value), true },
-		worker: exec.Command(b.Exe, "bench", sub, "--brokers", b.Brokers, "--input", in, "--output", out,
-			"--group", string(goka.Group(prefix+sub))),
+		worker:   worker,
 	}, nil
 }
 
