@@ -192,15 +192,14 @@ type cbContext struct {
 
 // Emit sends a message asynchronously to a topic.
 func (ctx *cbContext) Emit(topic Stream, key string, value any, options ...ContextOption) {
-	opts := new(ctxOptions)
-	opts.applyOptions(options...)
+	opts := ctxOptionsOf(options) // tradestream patch 7: no allocations per call
 	if topic == "" {
 		ctx.Fail(errors.New("cannot emit to empty topic"))
 	}
-	if loopName(ctx.graph.Group()) == string(topic) {
+	if isGroupTopic(string(topic), ctx.graph.Group(), loopSuffix) {
 		ctx.Fail(errors.New("cannot emit to loop topic (use Loopback instead)"))
 	}
-	if tableName(ctx.graph.Group()) == string(topic) {
+	if isGroupTopic(string(topic), ctx.graph.Group(), tableSuffix) {
 		ctx.Fail(errors.New("cannot emit to table topic (use SetValue instead)"))
 	}
 	if !ctx.graph.isOutputTopic(topic) {
@@ -253,8 +252,7 @@ func (ctx *cbContext) emit(topic string, key string, value []byte, headers Heade
 }
 
 func (ctx *cbContext) Delete(options ...ContextOption) {
-	opts := new(ctxOptions)
-	opts.applyOptions(options...)
+	opts := ctxOptionsOf(options) // tradestream patch 7
 	if err := ctx.deleteKey(ctx.Key(), opts.emitHeaders); err != nil {
 		ctx.Fail(err)
 	}
@@ -271,8 +269,7 @@ func (ctx *cbContext) Value() any {
 
 // SetValue updates the value of the key in the group table.
 func (ctx *cbContext) SetValue(value any, options ...ContextOption) {
-	opts := new(ctxOptions)
-	opts.applyOptions(options...)
+	opts := ctxOptionsOf(options) // tradestream patch 7
 	if err := ctx.setValueForKey(ctx.Key(), value, opts.emitHeaders); err != nil {
 		ctx.Fail(err)
 	}

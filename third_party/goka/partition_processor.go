@@ -92,6 +92,11 @@ type PartitionProcessor struct {
 	offsets map[string]*offsetQueue
 	writes  *tableWriteBatch
 
+	// tradestream patch 7: the method values every message's context
+	// gets, made once instead of once per message.
+	emitFn  emitter
+	trackFn func(ctx context.Context, topic string, size int)
+
 	opts *poptions
 }
 
@@ -167,6 +172,11 @@ func newPartitionProcessor(partition int32,
 		runMode: runMode,
 		offsets: make(map[string]*offsetQueue),
 	}
+
+	if producer != nil {
+		partProc.emitFn = producer.EmitWithHeaders
+	}
+	partProc.trackFn = partProc.enqueueTrackOutputStats
 
 	if graph.GroupTable() != nil {
 		partProc.table = newPartitionTable(graph.GroupTable().Topic(),
@@ -432,30 +442,50 @@ func (pp *PartitionProcessor) run(ctx context.Context) (rerr error) {
 		flushTick = flushTicker.C
 	}
 
+	// tradestream patch 7: a message waiting in the input is taken with a
+	// plain receive, up to maxFastReceives in a row, after checking that
+	// the context is not done and no emit failed (receives that do not
+	// block or lock while those channels are open); only then, or when the
+	// input is empty, the loop selects over all its channels, which locks
+	// every one of them.
+	fast, done := 0, ctx.Done()
 	for {
+		if fast < maxFastReceives {
+			select {
+			case <-done:
+				pp.log.Debugf("exiting, context is cancelled")
+				return
+			default:
+			}
+			select {
+			case <-asyncErrs:
+				pp.log.Debugf("Errors occurred asynchronously. Will exit partition processor")
+				return
+			default:
+			}
+			select {
+			case ev, isOpen := <-pp.input:
+				fast++
+				if !isOpen {
+					return nil
+				}
+				if err := pp.handleInput(ctx, &wg, ev, syncFailer, asyncFailer); err != nil {
+					return err
+				}
+				continue
+			default:
+			}
+		}
+		fast = 0
 		select {
 		case ev, isOpen := <-pp.input:
 			// channel already closed, ev will be nil
 			if !isOpen {
 				return nil
 			}
-			err := pp.processMessage(ctx, &wg, ev, syncFailer, asyncFailer)
-			if err != nil {
-				return newErrProcessing(pp.partition, err)
+			if err := pp.handleInput(ctx, &wg, ev, syncFailer, asyncFailer); err != nil {
+				return err
 			}
-			if pp.shouldFlush(ev) {
-				pp.flushTableWrites()
-			}
-
-			pp.updateStats(func(stats *PartitionProcStats) {
-				ip := stats.Input[ev.topic]
-				ip.Bytes += len(ev.value)
-				ip.LastOffset = ev.offset
-				if !ev.timestamp.IsZero() {
-					ip.Delay = time.Since(ev.timestamp)
-				}
-				ip.Count++
-			})
 		case <-ctx.Done():
 			pp.log.Debugf("exiting, context is cancelled")
 			return
@@ -479,6 +509,33 @@ func (pp *PartitionProcessor) run(ctx context.Context) (rerr error) {
 			pp.flushTableWrites()
 		}
 	}
+}
+
+// maxFastReceives is how many input messages the partition's loop takes in
+// a row before it looks at its other channels (tradestream patch 7).
+const maxFastReceives = 64
+
+// handleInput processes one input message: the callback, the coalesced
+// table writes' flush when due, and the input's stats.
+func (pp *PartitionProcessor) handleInput(ctx context.Context, wg *sync.WaitGroup, ev *message, syncFailer, asyncFailer func(err error)) error {
+	err := pp.processMessage(ctx, wg, ev, syncFailer, asyncFailer)
+	if err != nil {
+		return newErrProcessing(pp.partition, err)
+	}
+	if pp.shouldFlush(ev) {
+		pp.flushTableWrites()
+	}
+
+	pp.updateStats(func(stats *PartitionProcStats) {
+		ip := stats.Input[ev.topic]
+		ip.Bytes += len(ev.value)
+		ip.LastOffset = ev.offset
+		if !ev.timestamp.IsZero() {
+			ip.Delay = time.Since(ev.timestamp)
+		}
+		ip.Count++
+	})
+	return nil
 }
 
 func (pp *PartitionProcessor) updateStats(updater func(stats *PartitionProcStats)) {
@@ -560,7 +617,7 @@ func (pp *PartitionProcessor) processVisit(ctx context.Context, wg *sync.WaitGro
 		ctx:   ctx,
 		graph: pp.graph,
 
-		trackOutputStats: pp.enqueueTrackOutputStats,
+		trackOutputStats: pp.trackFn,
 		pviews:           pp.joins,
 		views:            pp.lookups,
 		commit:           v.done,
@@ -573,7 +630,7 @@ func (pp *PartitionProcessor) processVisit(ctx context.Context, wg *sync.WaitGro
 		},
 		syncFailer:            syncFailer,
 		asyncFailer:           asyncFailer,
-		emitter:               pp.producer.EmitWithHeaders,
+		emitter:               pp.emitFn,
 		emitterDefaultHeaders: pp.opts.producerDefaultHeaders,
 		table:                 pp.table,
 		writes:                pp.writes,
@@ -603,7 +660,7 @@ func (pp *PartitionProcessor) processMessage(ctx context.Context, wg *sync.WaitG
 		ctx:   ctx,
 		graph: pp.graph,
 
-		trackOutputStats:      pp.enqueueTrackOutputStats,
+		trackOutputStats:      pp.trackFn,
 		pviews:                pp.joins,
 		views:                 pp.lookups,
 		commit:                pp.orderedCommit(msg),
@@ -611,7 +668,7 @@ func (pp *PartitionProcessor) processMessage(ctx context.Context, wg *sync.WaitG
 		msg:                   msg,
 		syncFailer:            syncFailer,
 		asyncFailer:           asyncFailer,
-		emitter:               pp.producer.EmitWithHeaders,
+		emitter:               pp.emitFn,
 		emitterDefaultHeaders: pp.opts.producerDefaultHeaders,
 		table:                 pp.table,
 		writes:                pp.writes,

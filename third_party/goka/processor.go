@@ -867,35 +867,66 @@ func (g *Processor) ConsumeClaim(session sarama.ConsumerGroupSession, claim sara
 	messages := claim.Messages()
 	stopping, doneWaitingForStop := part.stopping()
 	defer doneWaitingForStop()
+	var slab messageSlab // tradestream patch 7
+	done := session.Context().Done()
 
 	for {
+		// tradestream patch 7: the stop signals are checked first, each
+		// with a receive that does not block (no lock while they are
+		// open); then a waiting message is taken with a plain receive, and
+		// handed on with a plain send when the partition's input has room.
+		// The full selects, which lock every channel they name, only run
+		// when one of them would block.
 		select {
-		case msg, ok := <-messages:
-			if !ok {
-				return nil
-			}
-
-			select {
-			case part.input <- &message{
-				key:       string(msg.Key),
-				topic:     msg.Topic,
-				offset:    msg.Offset,
-				partition: msg.Partition,
-				timestamp: msg.Timestamp,
-				headers:   msg.Headers,
-				value:     msg.Value,
-				hwm:       claim.HighWaterMarkOffset(), // tradestream patch
-			}:
-			case <-stopping:
-				return nil
-			case <-session.Context().Done():
-				return nil
-			}
-
 		case <-stopping:
 			return nil
-		case <-session.Context().Done():
+		default:
+		}
+		select {
+		case <-done:
 			return nil
+		default:
+		}
+		var (
+			msg *sarama.ConsumerMessage
+			ok  bool
+		)
+		select {
+		case msg, ok = <-messages:
+		default:
+			select {
+			case msg, ok = <-messages:
+			case <-stopping:
+				return nil
+			case <-done:
+				return nil
+			}
+		}
+		if !ok {
+			return nil
+		}
+
+		m := slab.next()
+		*m = message{
+			key:       string(msg.Key),
+			topic:     msg.Topic,
+			offset:    msg.Offset,
+			partition: msg.Partition,
+			timestamp: msg.Timestamp,
+			headers:   msg.Headers,
+			value:     msg.Value,
+			hwm:       claim.HighWaterMarkOffset(), // tradestream patch
+		}
+		select {
+		case part.input <- m:
+		default:
+			select {
+			case part.input <- m:
+			case <-stopping:
+				return nil
+			case <-done:
+				return nil
+			}
 		}
 	}
 }

@@ -13,7 +13,25 @@ type Promise struct {
 	msg      *sarama.ProducerMessage
 	finished bool
 
-	callbacks []func(msg *sarama.ProducerMessage, err error)
+	// tradestream patch 7: the first callback is kept in the promise
+	// itself, and Then's callback as it is given, so that a promise with
+	// one callback (every emit's) allocates nothing more.
+	first     promiseCallback
+	callbacks []promiseCallback
+}
+
+// promiseCallback is a callback given to Then (errOnly) or ThenWithMessage.
+type promiseCallback struct {
+	withMsg func(msg *sarama.ProducerMessage, err error)
+	errOnly func(err error)
+}
+
+func (c promiseCallback) call(msg *sarama.ProducerMessage, err error) {
+	if c.errOnly != nil {
+		c.errOnly(err)
+		return
+	}
+	c.withMsg(msg, err)
 }
 
 // PromiseFinisher finishes a promise
@@ -38,8 +56,11 @@ func (p *Promise) executeCallbacks() {
 	if p.finished {
 		return
 	}
+	if p.first.withMsg != nil || p.first.errOnly != nil {
+		p.first.call(p.msg, p.err)
+	}
 	for _, s := range p.callbacks {
-		s(p.msg, p.err)
+		s.call(p.msg, p.err)
 	}
 	// mark as finished
 	p.finished = true
@@ -47,21 +68,26 @@ func (p *Promise) executeCallbacks() {
 
 // Then chains a callback to the Promise
 func (p *Promise) Then(callback func(err error)) *Promise {
-	return p.ThenWithMessage(func(_ *sarama.ProducerMessage, err error) {
-		callback(err)
-	})
+	return p.then(promiseCallback{errOnly: callback})
 }
 
 // ThenWithMessage chains a callback to the Promise
 func (p *Promise) ThenWithMessage(callback func(msg *sarama.ProducerMessage, err error)) *Promise {
+	return p.then(promiseCallback{withMsg: callback})
+}
+
+func (p *Promise) then(callback promiseCallback) *Promise {
 	p.Lock()
 	defer p.Unlock()
 
 	// promise already run, call the callback immediately
-	if p.finished {
-		callback(p.msg, p.err)
-		// append it to the subscribers otherwise
-	} else {
+	switch {
+	case p.finished:
+		callback.call(p.msg, p.err)
+	// append it to the subscribers otherwise
+	case p.first.withMsg == nil && p.first.errOnly == nil:
+		p.first = callback
+	default:
 		p.callbacks = append(p.callbacks, callback)
 	}
 	return p

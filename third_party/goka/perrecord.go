@@ -1,0 +1,51 @@
+package goka
+
+// tradestream patch 7: a leaner per-record path. See PATCHES.md.
+//
+// Upstream allocated, per processed message, two method values in the
+// callback context (the emitter and the stats tracker), an options struct
+// for every Emit/SetValue/Delete even without options, the names
+// "<group>-loop" and "<group>-table" for every Emit, a wrapper closure and a
+// callback slice in every emit's Promise, and one message struct per
+// record. These helpers avoid them; behaviour is unchanged.
+
+// ctxOptionsOf returns the options given to a context method. Without
+// options (nearly every call) it allocates nothing.
+func ctxOptionsOf(options []ContextOption) ctxOptions {
+	var opts ctxOptions
+	if len(options) > 0 {
+		o := new(ctxOptions)
+		o.applyOptions(options...)
+		opts = *o
+	}
+	return opts
+}
+
+// isGroupTopic tells whether topic is string(group)+suffix (tableName,
+// loopName) without building that name.
+func isGroupTopic(topic string, group Group, suffix string) bool {
+	return len(topic) == len(group)+len(suffix) &&
+		topic[:len(group)] == string(group) && topic[len(group):] == suffix
+}
+
+// messageSlabSize is how many messages ConsumeClaim allocates at once.
+const messageSlabSize = 64
+
+// messageSlab hands out the messages of one claim from slabs of
+// messageSlabSize, one allocation per slab instead of one per message. A
+// slab stays in memory while any of its messages is referenced (until the
+// last one's offset is marked), which for a claim's consecutive messages is
+// at most a few slabs.
+type messageSlab struct {
+	free []message
+}
+
+// next returns a zeroed message.
+func (s *messageSlab) next() *message {
+	if len(s.free) == 0 {
+		s.free = make([]message, messageSlabSize)
+	}
+	m := &s.free[0]
+	s.free = s.free[1:]
+	return m
+}

@@ -1,0 +1,193 @@
+package goka
+
+// tradestream patch 7: tests of the leaner per-record path.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+
+	"github.com/IBM/sarama"
+	"github.com/lovoo/goka/codec"
+	"github.com/lovoo/goka/storage"
+)
+
+func TestAPromiseRunsEveryCallbackInOrderOnceFinished(t *testing.T) {
+	for n := 0; n <= 3; n++ {
+		t.Run(fmt.Sprint(n, " callbacks before, one after"), func(t *testing.T) {
+			p, finish := NewPromiseWithFinisher()
+			var got []string
+			for i := range n {
+				if i%2 == 0 {
+					p.Then(func(err error) { got = append(got, fmt.Sprint("then", i, err)) })
+				} else {
+					p.ThenWithMessage(func(m *sarama.ProducerMessage, err error) {
+						got = append(got, fmt.Sprint("msg", i, m.Offset, err))
+					})
+				}
+			}
+			if len(got) != 0 {
+				t.Fatalf("callbacks ran before the promise finished: %v", got)
+			}
+			boom := errors.New("boom")
+			finish(&sarama.ProducerMessage{Offset: 7}, boom)
+			p.Then(func(err error) { got = append(got, fmt.Sprint("late", err)) })
+			var want []string
+			for i := range n {
+				if i%2 == 0 {
+					want = append(want, fmt.Sprint("then", i, boom))
+				} else {
+					want = append(want, fmt.Sprint("msg", i, 7, boom))
+				}
+			}
+			want = append(want, fmt.Sprint("late", boom))
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("got %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+func TestIsGroupTopicMatchesTheBuiltNames(t *testing.T) {
+	for _, tc := range []struct {
+		topic string
+		group Group
+	}{
+		{"g-table", "g"}, {"g-loop", "g"}, {"g", "g"}, {"", ""}, {"-table", ""}, {"gg-table", "g"},
+		{"g-tabl", "g"}, {"h-table", "g"}, {"g-loop-table", "g-loop"}, {"a.b.tracking-table", "a.b.tracking"},
+	} {
+		for _, suffix := range []string{tableSuffix, loopSuffix} {
+			want := string(tc.group)+suffix == tc.topic
+			if got := isGroupTopic(tc.topic, tc.group, suffix); got != want {
+				t.Errorf("isGroupTopic(%q, %q, %q) = %v, want %v", tc.topic, tc.group, suffix, got, want)
+			}
+		}
+	}
+}
+
+func TestContextOptionsAreAppliedOnlyWhenGiven(t *testing.T) {
+	if got := ctxOptionsOf(nil); got.emitHeaders != nil {
+		t.Fatalf("no options gave headers %v", got.emitHeaders)
+	}
+	got := ctxOptionsOf([]ContextOption{WithCtxEmitHeaders(Headers{"a": []byte("1")}), WithCtxEmitHeaders(Headers{"b": []byte("2")})})
+	if !reflect.DeepEqual(got.emitHeaders, Headers{"a": []byte("1"), "b": []byte("2")}) {
+		t.Fatalf("headers %v, want both options' headers", got.emitHeaders)
+	}
+}
+
+func TestMessageSlabsHandOutDistinctZeroedMessages(t *testing.T) {
+	var s messageSlab
+	seen := make(map[*message]bool)
+	for i := range 3*messageSlabSize + 1 {
+		m := s.next()
+		if seen[m] || m.key != "" || m.offset != 0 {
+			t.Fatalf("message %d reused or not zeroed: %+v", i, *m)
+		}
+		seen[m] = true
+		m.key, m.offset = "k", int64(i)
+	}
+}
+
+// pendingProducer is a Producer whose emits are acknowledged when the test
+// says so (ack), as sarama acknowledges them from its own goroutine.
+type pendingProducer struct {
+	m       sync.Mutex
+	pending []*Promise
+	sent    int
+}
+
+func (p *pendingProducer) Emit(topic, key string, value []byte) *Promise {
+	return p.EmitWithHeaders(topic, key, value, nil)
+}
+
+func (p *pendingProducer) EmitWithHeaders(topic, key string, value []byte, headers Headers) *Promise {
+	pr := NewPromise()
+	p.m.Lock()
+	p.pending = append(p.pending, pr)
+	p.sent++
+	p.m.Unlock()
+	return pr
+}
+
+func (p *pendingProducer) ack() {
+	p.m.Lock()
+	pending := p.pending
+	p.pending = nil
+	p.m.Unlock()
+	for _, pr := range pending {
+		pr.finish(&sarama.ProducerMessage{}, nil)
+	}
+}
+
+func (p *pendingProducer) Close() error { return nil }
+
+// passThrough is a partition processor of a group that emits every input
+// record unchanged (workload f of the tradestream bench), with a producer
+// the caller acknowledges, and the offsets it marks.
+func passThrough(tb testing.TB) (*PartitionProcessor, *pendingProducer, *[]int64) {
+	tb.Helper()
+	graph := DefineGroup("bench",
+		Input("in", new(codec.Bytes), func(ctx Context, msg any) { ctx.Emit("out", ctx.Key(), msg) }),
+		Output("out", new(codec.Bytes)),
+	)
+	opts := new(poptions)
+	if err := opts.applyOptions(graph, WithStorageBuilder(storage.MemoryBuilder())); err != nil {
+		tb.Fatal(err)
+	}
+	prod := new(pendingProducer)
+	marked := new([]int64)
+	commit := func(msg *message, _ string) { *marked = append(*marked, msg.offset) }
+	pp := newPartitionProcessor(0, graph, commit, defaultLogger, opts, runModeActive, nil, nil, prod, nil, nil, 0)
+	return pp, prod, marked
+}
+
+func TestAPassThroughMarksEachOffsetOnceItsEmitIsAcknowledged(t *testing.T) {
+	pp, prod, marked := passThrough(t)
+	var wg sync.WaitGroup
+	fail := func(err error) { t.Fatal(err) }
+	var slab messageSlab
+	for i := range 5 {
+		m := slab.next()
+		*m = message{key: "k", topic: "in", offset: int64(i), value: []byte("v")}
+		if err := pp.processMessage(context.Background(), &wg, m, fail, fail); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if prod.sent != 5 || len(*marked) != 0 {
+		t.Fatalf("%d emits, %d marked before the acks; want 5 and 0", prod.sent, len(*marked))
+	}
+	prod.ack()
+	wg.Wait()
+	if !reflect.DeepEqual(*marked, []int64{0, 1, 2, 3, 4}) {
+		t.Fatalf("marked %v after the acks", *marked)
+	}
+}
+
+// BenchmarkPassThroughMessage is goka's own cost per message of a
+// pass-through group, without Kafka: the context, the emit with its
+// promise, the ack and the ordered offset mark (go test -bench
+// PassThrough -benchmem).
+func BenchmarkPassThroughMessage(b *testing.B) {
+	pp, prod, marked := passThrough(b)
+	var wg sync.WaitGroup
+	fail := func(err error) { b.Fatal(err) }
+	value := []byte("a ping-sized value of forty-seven bytes, roughly")
+	var slab messageSlab
+	b.ReportAllocs()
+	for i := range b.N {
+		m := slab.next()
+		*m = message{key: "tenant-1/tp-1", topic: "in", offset: int64(i), value: value}
+		if err := pp.processMessage(context.Background(), &wg, m, fail, fail); err != nil {
+			b.Fatal(err)
+		}
+		if i%64 == 63 {
+			prod.ack()
+			*marked = (*marked)[:0]
+		}
+	}
+	prod.ack()
+	wg.Wait()
+}
