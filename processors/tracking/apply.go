@@ -40,25 +40,32 @@ func ApplyPing(st *codecs.TrackingState, key string, p *codecs.LocationPing, cfg
 	if st != nil && st.Last != nil && !p.At.After(st.Last.At) {
 		return PingResult{Effects: replay(st.Outbox, p.At)}
 	}
-	next := nextState(st)
+	blk := nextState(st)
+	next := &blk.state
 	if obs, ok := Observation(next.Last, p); ok {
 		next.SpeedKmh, next.Samples = Average(next.SpeedKmh, next.Samples, obs)
 	}
-	next.Last = &codecs.Fix{Lat: p.Lat, Lon: p.Lon, At: p.At}
-	var eff []codecs.TrackingEffect
+	blk.last = codecs.Fix{Lat: p.Lat, Lon: p.Lon, At: p.At}
+	next.Last = &blk.last
+	eff := blk.effects[:0]
 	if a := next.Active; a != nil && !a.Arrived {
-		pos := codecs.GeoPoint{Lat: p.Lat, Lon: p.Lon}
-		if Arrived(pos, a.Location, cfg.ArrivalRadiusKm) {
+		blk.pos = codecs.GeoPoint{Lat: p.Lat, Lon: p.Lon}
+		pos := &blk.pos
+		if Arrived(*pos, a.Location, cfg.ArrivalRadiusKm) {
 			a.Arrived = true
 			eff = append(eff, codecs.TrackingEffect{PingAt: p.At, Kind: codecs.KindArrived, JobID: a.JobID})
 		} else {
-			minutes, km := Estimate(pos, a.Location, Speed(next.SpeedKmh, next.Samples))
-			eta := &codecs.ETA{Minutes: minutes, DistanceKm: km, UpdatedAt: p.At, Position: &pos}
+			minutes, km := Estimate(*pos, a.Location, Speed(next.SpeedKmh, next.Samples))
+			blk.eta = codecs.ETA{Minutes: minutes, DistanceKm: km, UpdatedAt: p.At, Position: pos}
+			eta := &blk.eta
 			if Visible(a.Sent, eta, cfg.Refresh, cfg.DistanceStepKm) {
 				a.Sent = eta
 				eff = append(eff, codecs.TrackingEffect{PingAt: p.At, Kind: codecs.KindETAUpdate, JobID: a.JobID, ETA: eta})
 			}
 		}
+	}
+	if len(eff) == 0 {
+		eff = nil
 	}
 	next.Outbox = record(next.Outbox, eff)
 	return PingResult{State: next, Effects: eff}
@@ -114,20 +121,40 @@ func cloneState(st *codecs.TrackingState) *codecs.TrackingState {
 	return &c
 }
 
+// pingBlock is what a ping's new state and effects are made of, allocated
+// at once: the state, its copy of the active job, its last fix, its outbox
+// (the previous one's effects and the ping's), the ping's effects and its
+// ETA with its position. They are never modified once ApplyPing returned.
+type pingBlock struct {
+	state   codecs.TrackingState
+	active  codecs.TrackedJob
+	last    codecs.Fix
+	outbox  [OutboxKeep + 1]codecs.TrackingEffect
+	effects [1]codecs.TrackingEffect
+	eta     codecs.ETA
+	pos     codecs.GeoPoint
+}
+
 // nextState copies st (nil: an empty state) for a ping: its outbox with
 // room for the ping's effects, its finished jobs shared (a ping never
 // changes them; ApplyCommand, which does, copies them).
-func nextState(st *codecs.TrackingState) *codecs.TrackingState {
+func nextState(st *codecs.TrackingState) *pingBlock {
+	blk := new(pingBlock)
 	if st == nil {
-		return cloneState(nil)
+		blk.state = codecs.TrackingState{Finished: []string{}, Outbox: blk.outbox[:0]}
+		return blk
 	}
-	c := *st
-	c.Outbox = append(make([]codecs.TrackingEffect, 0, len(st.Outbox)+2), st.Outbox...)
+	blk.state = *st
+	if len(st.Outbox) < len(blk.outbox) {
+		blk.state.Outbox = append(blk.outbox[:0], st.Outbox...)
+	} else { // an outbox longer than OutboxKeep, written by an older version
+		blk.state.Outbox = append(make([]codecs.TrackingEffect, 0, len(st.Outbox)+1), st.Outbox...)
+	}
 	if st.Active != nil {
-		a := *st.Active
-		c.Active = &a
+		blk.active = *st.Active
+		blk.state.Active = &blk.active
 	}
-	return &c
+	return blk
 }
 
 // record keeps the last OutboxKeep effects.

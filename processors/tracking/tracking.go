@@ -125,16 +125,31 @@ func (p *processor) command(ctx goka.Context, cmd *codecs.TrackingCommand) {
 // JobCommand is the internal job command of an effect. Its id names the
 // job, the kind and the ping's time, so a re-sent effect is recognised.
 func JobCommand(tenant string, e codecs.TrackingEffect) *codecs.Command {
-	cmd := &codecs.Command{CommandID: e.Kind + "-" + e.JobID + "-" + strconv.FormatInt(e.PingAt.UnixMilli(), 10),
+	blk := new(struct { // the command and its ETA, allocated at once
+		cmd codecs.Command
+		eta codecs.ETA
+	})
+	cmd := &blk.cmd
+	*cmd = codecs.Command{CommandID: effectID(e),
 		TenantID: tenant, Kind: e.Kind, JobID: e.JobID, AcceptedAt: e.PingAt, Source: codecs.SourceInternal}
 	switch e.Kind {
 	case codecs.KindETAUpdate:
-		eta := *e.ETA
-		cmd.ETA = &eta
+		blk.eta = *e.ETA
+		cmd.ETA = &blk.eta
 	case codecs.KindArrived:
 		cmd.SetJobStatus = &codecs.SetJobStatus{Status: codecs.StatusOnSite, At: e.PingAt}
 	}
 	return cmd
+}
+
+// effectID is the command id of effect e: "<kind>-<job>-<ping's unix ms>".
+func effectID(e codecs.TrackingEffect) string {
+	var buf [96]byte
+	id := append(buf[:0], e.Kind...)
+	id = append(id, '-')
+	id = append(id, e.JobID...)
+	id = append(id, '-')
+	return string(strconv.AppendInt(id, e.PingAt.UnixMilli(), 10))
 }
 
 // PingRejection is the rejects-topic record of an invalid ping whose
