@@ -50,8 +50,9 @@ type InsightCounts struct {
 	RevenueMinor int64 `avro:"revenue_minor"`
 }
 
-// InsightPane is one open day of a tenant: its counters and the ids of the
-// events counted (each once).
+// InsightPane is one open day of a tenant: its counters. Seen holds the
+// ids of the events counted before the ids moved to side keys; it is read,
+// never extended, and goes with the day.
 type InsightPane struct {
 	Start  time.Time     `avro:"start"`
 	End    time.Time     `avro:"end"`
@@ -60,10 +61,15 @@ type InsightPane struct {
 }
 
 // InsightsState is the insights group's table value, one per tenant: its
-// stream time and open days (see topology/window).
+// stream time and open days (see topology/window), and how far into the
+// tenant's loop log they go. The same record marks an event counted: the
+// value of the tenant's side key "<date>/<id>" has only NextOffset, the
+// offset after the loop record that counted it.
 type InsightsState struct {
 	StreamTime time.Time     `avro:"stream_time"`
 	Panes      []InsightPane `avro:"panes"`
+	// NextOffset is the loop offset after the last record folded (0: none).
+	NextOffset int64 `avro:"next_offset"`
 }
 
 // InsightsDay is one tenant's counters for one UTC day, keyed

@@ -174,7 +174,8 @@ type Catalog struct {
 	// completed, rated) keyed by tenant, for insights.
 	JobEvents *Stream[codecs.JobEvent]
 	// Insights is the insights group's table: each tenant's stream time and
-	// open days, keyed by tenant.
+	// open days, keyed by tenant, and beside it, under side keys
+	// "<tenant>\x00<YYYY-MM-DD>/<id>", the markers of its counted events.
 	Insights *Table[codecs.InsightsState]
 	// InsightUpdates carries each tenant's day counters as they change and
 	// once final, keyed "<tenant>/<YYYY-MM-DD>".
@@ -268,7 +269,11 @@ func NewCatalog(cfg Config, reg codecs.Registry) (*Catalog, error) {
 		c.Tracking.cached = codecs.NewCached(c.Tracking.Codec, TrackingCacheSize, codecs.PrimeOnEncode[codecs.TrackingState]())
 	}
 	c.JobEvents = stream[codecs.JobEvent](&b, JobEventsTopic, "job_event", "tenant_id", JobsGroup)
-	c.Insights = table[codecs.InsightsState](&b, InsightsGroup, "insights_state", "tenant_id")
+	c.Insights = table[codecs.InsightsState](&b, InsightsGroup, "insights_state", "tenant_id; markers tenant_id NUL date/id")
+	if c.Insights != nil {
+		// Each counted event is marked under a side key of its tenant.
+		c.cfg.sideKeyTopics = map[string]bool{string(c.Insights.Topic): true}
+	}
 	c.InsightUpdates = stream[codecs.InsightsDay](&b, InsightUpdatesTopic, "insights_day", "tenant_id/date", InsightsGroup)
 	c.InsightsLate = stream[codecs.LateRecord](&b, InsightsLateTopic, "late_record", "tenant_id", InsightsGroup)
 	c.InsightsLoop = stream[codecs.InsightInput](&b, InsightsLoopTopic, "insight_input", "tenant_id", InsightsGroup)

@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"bytes"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -39,6 +40,9 @@ type Config struct {
 	Security Security
 
 	tls *tls.Config // built from Security by Validate
+	// sideKeyTopics are the group tables whose keys may be side keys
+	// (goka.SideKeys), set by the catalog: see partitioner.
+	sideKeyTopics map[string]bool
 }
 
 // DefaultCDCTopics returns the topics of the legacy PostgreSQL connector's
@@ -180,7 +184,49 @@ func (c Config) consumerBuilder(brokers []string, clientID string) (sarama.Consu
 }
 
 func (c Config) producerBuilder(brokers []string, clientID string, hasher func() hash.Hash32) (goka.Producer, error) {
-	return goka.ProducerBuilderWithConfig(c.Sarama())(brokers, clientID, hasher)
+	cfg := c.Sarama()
+	cfg.ClientID = clientID
+	cfg.Producer.Partitioner = c.partitioner(hasher)
+	return goka.NewProducer(brokers, cfg)
+}
+
+// partitioner places keys by hasher (Murmur2: as Kafka's Java client
+// does), except in the tables with side keys, where a key is hashed up to
+// its first NUL so that goka.SideKey(k, suffix) lands in k's partition.
+// Only there: other keys may hold NUL bytes (Avro-encoded Debezium keys
+// start with one) and are hashed whole.
+func (c Config) partitioner(hasher func() hash.Hash32) sarama.PartitionerConstructor {
+	whole := sarama.NewCustomHashPartitioner(hasher)
+	primary := sarama.NewCustomHashPartitioner(func() hash.Hash32 { return &primaryKeyHash{Hash32: hasher()} })
+	return func(topic string) sarama.Partitioner {
+		if c.sideKeyTopics[topic] {
+			return primary(topic)
+		}
+		return whole(topic)
+	}
+}
+
+// primaryKeyHash hashes what is written to it up to the first NUL byte.
+type primaryKeyHash struct {
+	hash.Hash32
+	cut bool // a NUL was written: the rest is not hashed
+}
+
+func (h *primaryKeyHash) Write(p []byte) (int, error) {
+	if h.cut {
+		return len(p), nil
+	}
+	if i := bytes.IndexByte(p, 0); i >= 0 {
+		h.cut = true
+		_, err := h.Hash32.Write(p[:i])
+		return len(p), err
+	}
+	return h.Hash32.Write(p)
+}
+
+func (h *primaryKeyHash) Reset() {
+	h.cut = false
+	h.Hash32.Reset()
 }
 
 func (c Config) topicManagerBuilder(brokers []string) (goka.TopicManager, error) {

@@ -133,6 +133,34 @@ func (t *Table[T]) Get(ctx goka.Context) *T {
 // returns: do not modify v after Set.
 func (t *Table[T]) Set(ctx goka.Context, v *T) { ctx.SetValue(v) }
 
+// GetSide returns the current key's side value suffix, or nil: a value of
+// the table kept beside the key's own, in its partition (goka.SideKeys;
+// the producers put the side keys of the tables that have them with their
+// key: Config.partitioner).
+func (t *Table[T]) GetSide(ctx goka.Context, suffix string) *T {
+	v, _ := sideKeys(ctx).SideValue(suffix).(*T)
+	return v
+}
+
+// SetSide replaces the current key's side value suffix.
+func (t *Table[T]) SetSide(ctx goka.Context, suffix string, v *T) {
+	sideKeys(ctx).SetSideValue(suffix, v)
+}
+
+// DeleteSides deletes the current key's side values whose suffix starts
+// with prefix and returns how many there were.
+func (t *Table[T]) DeleteSides(ctx goka.Context, prefix string) int {
+	return sideKeys(ctx).DeleteSideValues(prefix)
+}
+
+func sideKeys(ctx goka.Context) goka.SideKeys {
+	s, ok := ctx.(goka.SideKeys)
+	if !ok {
+		ctx.Fail(fmt.Errorf("the context (%T) of group %s has no side keys", ctx, ctx.Group()))
+	}
+	return s
+}
+
 // LookupKey returns key's value in a looked-up table, or nil.
 func (t *Table[T]) LookupKey(ctx goka.Context, key string) *T {
 	v, _ := ctx.Lookup(t.Topic, key).(*T)

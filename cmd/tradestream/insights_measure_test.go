@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,17 +19,23 @@ import (
 )
 
 // TestMeasureInsightsBacklog times the insights group through one tenant's
-// day of job events waiting on its loop topic (as after a replay or a
+// day of job events (8,000, or TRADESTREAM_MEASURE_RECORDS) waiting on its loop topic (as after a replay or a
 // restart), with its table writes coalesced (insights.ProcessorOptions, as
 // the instances run it) and written per record (goka's default), side by
-// side. The tenant's state holds the day's counted ids, so per record it is
-// decoded and encoded whole unless coalesced. Timed by the record times of
-// the day's first update and of its final. See BENCHMARKS.md ("Insights").
+// side. Per record the group writes the tenant's state and the event's
+// marker (a side key); coalesced, a batch writes each once. Timed by the
+// record times of the day's first update and of its final. See
+// BENCHMARKS.md ("Insights").
 func TestMeasureInsightsBacklog(t *testing.T) {
 	if testing.Short() || os.Getenv("TRADESTREAM_MEASURE") == "" {
 		t.Skip("set TRADESTREAM_MEASURE=1 to measure")
 	}
-	const events = 8000
+	events := 8000
+	if s := os.Getenv("TRADESTREAM_MEASURE_RECORDS"); s != "" {
+		var err error
+		events, err = strconv.Atoi(s)
+		require.NoError(t, err)
+	}
 	rates := map[bool][]float64{}
 	for range measureRuns {
 		for _, coalesced := range []bool{false, true} {
@@ -43,20 +51,33 @@ func TestMeasureInsightsBacklog(t *testing.T) {
 
 // TestTheInsightsGroupBehindWritesTheTenantsStateOncePerBatch runs a day's
 // backlog through the insights group as the instances run it: the day's
-// counts are right, and the tenant's state, which holds the day's counted
-// ids, went to the table's changelog a few times instead of once per event.
+// counts are right, the tenant's state went to the table's changelog a few
+// times instead of once per event and stayed small (the counted events are
+// marked beside it), and the day's markers were deleted when it closed.
 func TestTheInsightsGroupBehindWritesTheTenantsStateOncePerBatch(t *testing.T) {
 	const events = 2000
-	_, writes := measureInsightsBacklog(t, events, true)
-	t.Logf("%d events, %d writes of the tenant's state", events+1, writes)
-	require.GreaterOrEqual(t, writes, 1)
-	require.LessOrEqual(t, writes, (events+1)/insights.WriteBatch+3, "one write per batch of %d, and the last", insights.WriteBatch)
+	_, tbl := measureInsightsBacklog(t, events, true)
+	t.Logf("%d events: %d writes of the tenant's state (largest %d bytes), %d markers written, %d deleted, %d left",
+		events+1, tbl.writes, tbl.largest, tbl.markers, tbl.deleted, tbl.live)
+	require.GreaterOrEqual(t, tbl.writes, 1)
+	require.LessOrEqual(t, tbl.writes, (events+1)/insights.WriteBatch+3, "one write per batch of %d, and the last", insights.WriteBatch)
+	require.Less(t, tbl.largest, 1024, "the tenant's state does not grow with the day's events")
+	require.Positive(t, tbl.deleted, "the closed day's markers are deleted")
+	require.Zero(t, tbl.live, "no marker of the closed day is left")
+}
+
+// insightsTable is what the insights group wrote to its table's topic.
+type insightsTable struct {
+	writes, largest int // the tenant's state: records, largest value
+	// markers and deleted count the records of the closed day's markers
+	// with a value and deletions; live those whose last record has a value.
+	markers, deleted, live int
 }
 
 // measureInsightsBacklog returns the rate at which the insights group
-// folded n events of a tenant's day waiting on its loop, and how many
-// records of the tenant's state it wrote to its table.
-func measureInsightsBacklog(t *testing.T, n int, coalesced bool) (float64, int) {
+// folded n events of a tenant's day waiting on its loop, and what it wrote
+// to its table.
+func measureInsightsBacklog(t *testing.T, n int, coalesced bool) (float64, insightsTable) {
 	env := newTestEnv(t)
 	cfg := env.config(t, "measure", t.TempDir())
 	cat, err := catalog(cfg)
@@ -118,12 +139,28 @@ func measureInsightsBacklog(t *testing.T, n int, coalesced bool) (float64, int) 
 		return !final.IsZero()
 	}, "the day's final record")
 	took := final.Sub(first)
-	writes := 0
+	var tbl insightsTable
+	last := map[string]bool{} // marker key → its last record has a value
 	for _, m := range readAll(t, env.brokers, string(cat.Insights.Topic)) {
-		if string(m.Key) == "acme" {
-			writes++
+		switch key := string(m.Key); {
+		case key == "acme":
+			tbl.writes++
+			tbl.largest = max(tbl.largest, len(m.Value))
+		case strings.HasPrefix(key, goka.SideKey("acme", insights.Date(day)+"/")):
+			require.Equal(t, topology.Partition("acme", cat.Config().Partitions), m.Partition, "a marker is in its tenant's partition")
+			if m.Value == nil {
+				tbl.deleted++
+			} else {
+				tbl.markers++
+			}
+			last[key] = m.Value != nil
 		}
 	}
-	t.Logf("coalesced %v: %d events in %v, %d writes of the tenant's state", coalesced, n, took, writes)
-	return float64(n) / took.Seconds(), writes
+	for _, live := range last {
+		if live {
+			tbl.live++
+		}
+	}
+	t.Logf("coalesced %v: %d events in %v, %+v", coalesced, n, took, tbl)
+	return float64(n) / took.Seconds(), tbl
 }

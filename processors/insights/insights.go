@@ -30,11 +30,17 @@
 // Inputs are at-least-once: the jobs group re-sends a job event from its
 // outbox when a command is redelivered, the payments group may append a
 // ledger entry again, and this group may see its own input again after a
-// crash. Each open day keeps the ids of the events it counted ((job, kind)
-// and the ledger entry's command id) and counts each once; the ids expire
-// with the day. The day's final counters are therefore the same however
-// often the input is delivered, and a replay of the same input from the
-// start gives the same finals.
+// crash. An event is counted once per day: (job, kind), or the ledger
+// entry's command id. Each counted event has a marker in the group table, a
+// side key of its tenant (goka.SideKeys) named "<YYYY-MM-DD>/<id>" whose
+// value holds the loop offset that counted it, and the tenant's state holds
+// the loop offset it is folded to; from the two, Decide tells a re-sent
+// event from a record of this group delivered again, whichever of its
+// table writes landed before a crash. The markers are deleted when their
+// day closes. The tenant's own value therefore stays a few hundred bytes
+// however busy its day, and each record writes two small values. The day's
+// final counters are the same however often the input is delivered, and a
+// replay of the same input from the start gives the same finals.
 package insights
 
 import (
@@ -60,10 +66,10 @@ func Define(cat *topology.Catalog) *goka.GroupGraph {
 	p.agg = &window.Aggregation[Agg]{
 		Spec: Days,
 		Init: func(window.Bounds) Agg { return Agg{} },
-		Load: func(ctx goka.Context) window.State[Agg] { return FromStored(cat.Insights.Get(ctx)) },
-		Save: func(ctx goka.Context, st window.State[Agg]) { cat.Insights.Set(ctx, ToStored(st)) },
+		// Load, Save and Late are the record's (add).
 		Final: func(ctx goka.Context, pane window.Pane[Agg]) {
 			cat.InsightUpdates.Emit(ctx, ctx.Key()+"/"+Date(pane.Start), DayOf(ctx.Key(), pane, true))
+			cat.Insights.DeleteSides(ctx, dayMarkers(pane.Start))
 		},
 		Update: func(ctx goka.Context, pane window.Pane[Agg]) {
 			cat.InsightUpdates.Emit(ctx, ctx.Key()+"/"+Date(pane.Start), DayOf(ctx.Key(), pane, false))
@@ -92,10 +98,10 @@ const (
 // ProcessorOptions are the goka options both groups of this package use
 // besides the common ones: while a partition is behind its input (a
 // replay, a restart, a burst), its table writes are coalesced per key
-// (goka.WithCoalescedTableWrites). A tenant's state holds the day's counted
-// ids; it is then encoded once per batch instead of once per record. The
-// day records to insight-updates are not delayed. Neither group modifies a
-// state after writing it or one it read (FromStored and the folds copy).
+// (goka.WithCoalescedTableWrites): a tenant's state is then encoded once per
+// batch instead of once per record. The day records to insight-updates are
+// not delayed. Neither group modifies a state after writing it or one it
+// read (FromStored and the folds copy).
 func ProcessorOptions() []goka.ProcessorOption {
 	return []goka.ProcessorOption{goka.WithCoalescedTableWrites(WriteDelay, WriteBatch)}
 }
@@ -113,19 +119,59 @@ func (p *processor) input(ctx goka.Context, in *codecs.InsightInput) {
 		p.add(ctx, string(p.cat.JobEvents.Topic), EventID(ev), ev.At, func(a *Agg) { FoldJobEvent(a, ev) })
 	case in.LedgerEntry != nil:
 		e := in.LedgerEntry
-		p.add(ctx, string(p.cat.PaymentsLedger.Topic), LedgerID(e), e.At, func(a *Agg) { FoldLedger(a, e) })
+		var fold func(*Agg)
+		if Revenue(e) {
+			fold = func(a *Agg) { FoldLedger(a, e) }
+		}
+		p.add(ctx, string(p.cat.PaymentsLedger.Topic), LedgerID(e), e.At, fold)
 	}
 }
 
-// add folds one record; a late one goes to the late topic with its id.
+// add folds one record, the event id, into its day once (Decide; fold nil:
+// nothing to count, the record only moves the stream time); a late record
+// goes to the late topic with its id.
 func (p *processor) add(ctx goka.Context, source, id string, at time.Time, fold func(*Agg)) {
+	offset := ctx.Offset()
+	cur := p.cat.Insights.Get(ctx)
+	var folded int64 // the loop offset the tenant's state is folded to
+	if cur != nil {
+		folded = cur.NextOffset
+	}
 	agg := *p.agg
+	agg.Load = func(goka.Context) window.State[Agg] { return FromStored(cur) }
+	agg.Save = func(ctx goka.Context, st window.State[Agg]) {
+		s := ToStored(st)
+		s.NextOffset = max(folded, offset+1)
+		p.cat.Insights.Set(ctx, s)
+	}
 	agg.Late = func(ctx goka.Context, t, streamTime time.Time) {
 		p.cat.InsightsLate.Emit(ctx, ctx.Key(), &codecs.LateRecord{TenantID: ctx.Key(), Source: source, ID: id,
 			EventTime: t, StreamTime: streamTime})
 	}
-	agg.Add(ctx, at, fold)
+	if fold == nil {
+		agg.Add(ctx, at, func(*Agg) {})
+		return
+	}
+	marker := markerKey(at, id)
+	var decided Decision
+	agg.Add(ctx, at, func(a *Agg) { // not called for a late record
+		decided = Decide(offset, folded, p.cat.Insights.GetSide(ctx, marker), a.seenBefore(id))
+		if decided.Count {
+			fold(a)
+		}
+	})
+	if decided.Mark {
+		p.cat.Insights.SetSide(ctx, marker, &codecs.InsightsState{NextOffset: offset + 1})
+	}
 }
+
+// markerKey is the suffix of the tenant's side key that marks the event id
+// of day t counted: "<YYYY-MM-DD>/<id>". The day's markers go when it
+// closes (dayMarkers).
+func markerKey(t time.Time, id string) string { return dayMarkers(t) + id }
+
+// dayMarkers is the prefix of the markers of day t.
+func dayMarkers(t time.Time) string { return Date(t) + "/" }
 
 // Date is the UTC date of t, YYYY-MM-DD.
 func Date(t time.Time) string { return t.UTC().Format(time.DateOnly) }

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lovoo/goka"
 	"github.com/lovoo/goka/tester"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -101,4 +102,53 @@ func TestInsightsOfTheSameInputTwiceAreTheSame(t *testing.T) {
 	}
 	twice, _, _, _ := run(t, doubled)
 	assert.Equal(t, once, twice)
+}
+
+func TestCountedEventsAreMarkedBesideTheTenantUntilTheirDayCloses(t *testing.T) {
+	_, _, tt, cat := run(t, input)
+	marker := func(suffix string) any { return tt.TableValue(cat.Insights.Topic, goka.SideKey("acme", suffix)) }
+	st := tt.TableValue(cat.Insights.Topic, "acme").(*codecs.InsightsState)
+	assert.Empty(t, st.Panes[0].Seen, "the tenant's value holds no ids")
+	assert.Equal(t, int64(len(input)), st.NextOffset, "folded to the end of the loop (each input looped once)")
+	// The 9th is open: its event, the last record, is marked with the loop
+	// offset after it.
+	e, _ := marker("2030-01-09/e/posted").(*codecs.InsightsState)
+	require.NotNil(t, e)
+	assert.Equal(t, int64(len(input)), e.NextOffset)
+	// The 7th and the 8th closed: their markers are gone.
+	for _, gone := range []string{"2030-01-07/a/posted", "2030-01-07/pay:c1", "2030-01-08/b/posted", "2030-01-08/pay:c2"} {
+		assert.Nil(t, marker(gone), gone)
+	}
+}
+
+func TestARevenueLessLedgerEntryIsNotMarked(t *testing.T) {
+	authorized := record{ledger: &codecs.LedgerEntry{TenantID: "acme", CommandID: "c9", Event: codecs.PaymentAuthorized,
+		AmountMinor: 100, At: day.Add(time.Hour)}}
+	_, _, tt, cat := run(t, []record{authorized, posted("a", 2*time.Hour)})
+	assert.Nil(t, tt.TableValue(cat.Insights.Topic, goka.SideKey("acme", "2030-01-07/pay:c9")))
+	assert.NotNil(t, tt.TableValue(cat.Insights.Topic, goka.SideKey("acme", "2030-01-07/a/posted")))
+}
+
+func TestADayOpenAcrossTheUpgradeKeepsCountingItsIdsOnce(t *testing.T) {
+	cat := topologytest.Catalog(t)
+	tt := topologytest.Run(t, Define(cat), DefineDays(cat))
+	// The state as the group wrote it before markers: the ids in the day.
+	tt.SetTableValue(cat.Insights.Topic, "acme", &codecs.InsightsState{StreamTime: day.Add(9 * time.Hour),
+		Panes: []codecs.InsightPane{{Start: day, End: day.Add(24 * time.Hour),
+			Counts: codecs.InsightCounts{JobsPosted: 1}, Seen: []string{"a/posted"}}}})
+	upd := tt.NewQueueTracker(string(cat.InsightUpdates.Topic))
+	for _, r := range []record{posted("a", 9*time.Hour), posted("b", 10*time.Hour)} {
+		tt.Consume(string(cat.JobEvents.Topic), "acme", r.job)
+	}
+	var last *codecs.InsightsDay
+	for {
+		_, v, ok := upd.Next()
+		if !ok {
+			break
+		}
+		last = v.(*codecs.InsightsDay)
+	}
+	require.NotNil(t, last)
+	assert.Equal(t, int64(2), last.Counts.JobsPosted, "a was counted before the upgrade, b is new")
+	assert.Nil(t, tt.TableValue(cat.Insights.Topic, goka.SideKey("acme", "2030-01-07/a/posted")), "a is not marked again")
 }
