@@ -48,16 +48,14 @@ func (ctx *cbContext) SideValue(suffix string) any {
 }
 
 func (ctx *cbContext) SetSideValue(suffix string, value any, options ...ContextOption) {
-	opts := new(ctxOptions)
-	opts.applyOptions(options...)
+	opts := ctxOptionsOf(options)
 	if err := ctx.setValueForKey(SideKey(ctx.Key(), suffix), value, opts.emitHeaders); err != nil {
 		ctx.Fail(err)
 	}
 }
 
 func (ctx *cbContext) DeleteSideValues(prefix string, options ...ContextOption) int {
-	opts := new(ctxOptions)
-	opts.applyOptions(options...)
+	opts := ctxOptionsOf(options)
 	keys, err := ctx.sideKeys(SideKey(ctx.Key(), prefix))
 	if err != nil {
 		ctx.Fail(err)
