@@ -70,6 +70,10 @@ type InsightsState struct {
 	Panes      []InsightPane `avro:"panes"`
 	// NextOffset is the loop offset after the last record folded (0: none).
 	NextOffset int64 `avro:"next_offset"`
+	// Closed are the days the last closing record closed, kept until the
+	// next closes, to send their finals again if that record is delivered
+	// again.
+	Closed []InsightPane `avro:"closed"`
 }
 
 // InsightsDay is one tenant's counters for one UTC day, keyed

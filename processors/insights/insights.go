@@ -37,7 +37,9 @@
 // the loop offset it is folded to; from the two, Decide tells a re-sent
 // event from a record of this group delivered again, whichever of its
 // table writes landed before a crash. The markers are deleted when their
-// day closes. The tenant's own value therefore stays a few hundred bytes
+// day closes. The days a record closed stay in the state until the next
+// closes, and a record delivered again sends their finals again: the first
+// delivery's final may be lost though its state write landed. The tenant's own value therefore stays a few hundred bytes
 // however busy its day, and each record writes two small values. The day's
 // final counters are the same however often the input is delivered, and a
 // replay of the same input from the start gives the same finals.
@@ -63,18 +65,6 @@ var Days = window.Tumbling(24*time.Hour, Grace)
 // ledger, both keyed by tenant (co-partitioned), folded into day windows.
 func Define(cat *topology.Catalog) *goka.GroupGraph {
 	p := &processor{cat: cat}
-	p.agg = &window.Aggregation[Agg]{
-		Spec: Days,
-		Init: func(window.Bounds) Agg { return Agg{} },
-		// Load, Save and Late are the record's (add).
-		Final: func(ctx goka.Context, pane window.Pane[Agg]) {
-			cat.InsightUpdates.Emit(ctx, ctx.Key()+"/"+Date(pane.Start), DayOf(ctx.Key(), pane, true))
-			cat.Insights.DeleteSides(ctx, dayMarkers(pane.Start))
-		},
-		Update: func(ctx goka.Context, pane window.Pane[Agg]) {
-			cat.InsightUpdates.Emit(ctx, ctx.Key()+"/"+Date(pane.Start), DayOf(ctx.Key(), pane, false))
-		},
-	}
 	return topology.DefineGroup(cat, cat.Insights,
 		cat.JobEvents.Input(func(ctx goka.Context, ev *codecs.JobEvent) {
 			cat.InsightsLoop.Loopback(ctx, ctx.Key(), &codecs.InsightInput{JobEvent: ev})
@@ -106,10 +96,7 @@ func ProcessorOptions() []goka.ProcessorOption {
 	return []goka.ProcessorOption{goka.WithCoalescedTableWrites(WriteDelay, WriteBatch)}
 }
 
-type processor struct {
-	cat *topology.Catalog
-	agg *window.Aggregation[Agg]
-}
+type processor struct{ cat *topology.Catalog }
 
 // input folds one record of the merged log into the tenant's days.
 func (p *processor) input(ctx goka.Context, in *codecs.InsightInput) {
@@ -128,41 +115,66 @@ func (p *processor) input(ctx goka.Context, in *codecs.InsightInput) {
 }
 
 // add folds one record, the event id, into its day once (Decide; fold nil:
-// nothing to count, the record only moves the stream time); a late record
-// goes to the late topic with its id.
+// nothing to count, the record only moves the stream time). It sends the
+// updated day, the days it closed (final) and, for a late record, the
+// record to the late topic.
+//
+// The days a record closed stay in the state until the next day closes: a
+// record the state has folded already is a delivery again after a crash,
+// and the first delivery's final may be lost though its state landed, so
+// it sends them again (the days table keeps the last final).
 func (p *processor) add(ctx goka.Context, source, id string, at time.Time, fold func(*Agg)) {
 	offset := ctx.Offset()
 	cur := p.cat.Insights.Get(ctx)
-	var folded int64 // the loop offset the tenant's state is folded to
+	var (
+		folded int64 // the loop offset the tenant's state is folded to
+		closed []codecs.InsightPane
+	)
 	if cur != nil {
-		folded = cur.NextOffset
-	}
-	agg := *p.agg
-	agg.Load = func(goka.Context) window.State[Agg] { return FromStored(cur) }
-	agg.Save = func(ctx goka.Context, st window.State[Agg]) {
-		s := ToStored(st)
-		s.NextOffset = max(folded, offset+1)
-		p.cat.Insights.Set(ctx, s)
-	}
-	agg.Late = func(ctx goka.Context, t, streamTime time.Time) {
-		p.cat.InsightsLate.Emit(ctx, ctx.Key(), &codecs.LateRecord{TenantID: ctx.Key(), Source: source, ID: id,
-			EventTime: t, StreamTime: streamTime})
-	}
-	if fold == nil {
-		agg.Add(ctx, at, func(*Agg) {})
-		return
+		folded, closed = cur.NextOffset, cur.Closed
 	}
 	marker := markerKey(at, id)
 	var decided Decision
-	agg.Add(ctx, at, func(a *Agg) { // not called for a late record
+	st, res := window.Add(Days, FromStored(cur), at, func(window.Bounds) Agg { return Agg{} }, func(a *Agg) {
+		if fold == nil {
+			return
+		}
 		decided = Decide(offset, folded, p.cat.Insights.GetSide(ctx, marker), a.seenBefore(id))
 		if decided.Count {
 			fold(a)
 		}
 	})
+	next := ToStored(st)
+	next.NextOffset = max(folded, offset+1)
+	next.Closed = closed
+	if len(res.Closed) > 0 {
+		next.Closed = storedPanes(res.Closed, false)
+	}
+	p.cat.Insights.Set(ctx, next)
 	if decided.Mark {
 		p.cat.Insights.SetSide(ctx, marker, &codecs.InsightsState{NextOffset: offset + 1})
 	}
+	if res.Late {
+		p.cat.InsightsLate.Emit(ctx, ctx.Key(), &codecs.LateRecord{TenantID: ctx.Key(), Source: source, ID: id,
+			EventTime: at.UTC(), StreamTime: st.StreamTime})
+	}
+	for _, pane := range res.Updated {
+		p.cat.InsightUpdates.Emit(ctx, ctx.Key()+"/"+Date(pane.Start), DayOf(ctx.Key(), pane, false))
+	}
+	for _, pane := range res.Closed {
+		p.final(ctx, pane)
+	}
+	if offset < folded {
+		for _, pane := range FromStored(&codecs.InsightsState{Panes: closed}).Panes {
+			p.final(ctx, pane)
+		}
+	}
+}
+
+// final sends a closed day and deletes its markers.
+func (p *processor) final(ctx goka.Context, pane window.Pane[Agg]) {
+	p.cat.InsightUpdates.Emit(ctx, ctx.Key()+"/"+Date(pane.Start), DayOf(ctx.Key(), pane, true))
+	p.cat.Insights.DeleteSides(ctx, dayMarkers(pane.Start))
 }
 
 // markerKey is the suffix of the tenant's side key that marks the event id
@@ -196,13 +208,19 @@ func FromStored(s *codecs.InsightsState) window.State[Agg] {
 
 // ToStored is the stored form of a tenant's window state.
 func ToStored(st window.State[Agg]) *codecs.InsightsState {
-	out := &codecs.InsightsState{StreamTime: st.StreamTime, Panes: make([]codecs.InsightPane, len(st.Panes))}
-	for i, p := range st.Panes {
-		seen := p.Agg.Seen
-		if seen == nil {
-			seen = []string{}
+	return &codecs.InsightsState{StreamTime: st.StreamTime, Panes: storedPanes(st.Panes, true), Closed: []codecs.InsightPane{}}
+}
+
+// storedPanes are panes in their stored form, with the ids they list or
+// (seen false: closed days) without.
+func storedPanes(panes []window.Pane[Agg], seen bool) []codecs.InsightPane {
+	out := make([]codecs.InsightPane, len(panes))
+	for i, p := range panes {
+		ids := []string{}
+		if seen && p.Agg.Seen != nil {
+			ids = p.Agg.Seen
 		}
-		out.Panes[i] = codecs.InsightPane{Start: p.Start, End: p.End, Counts: p.Agg.Counts, Seen: seen}
+		out[i] = codecs.InsightPane{Start: p.Start, End: p.End, Counts: p.Agg.Counts, Seen: ids}
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package insights
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -151,4 +152,39 @@ func TestADayOpenAcrossTheUpgradeKeepsCountingItsIdsOnce(t *testing.T) {
 	require.NotNil(t, last)
 	assert.Equal(t, int64(2), last.Counts.JobsPosted, "a was counted before the upgrade, b is new")
 	assert.Nil(t, tt.TableValue(cat.Insights.Topic, goka.SideKey("acme", "2030-01-07/a/posted")), "a is not marked again")
+}
+
+func TestARecordDeliveredAgainSendsTheLastClosedDaysFinalAgain(t *testing.T) {
+	_, _, tt, cat := run(t, input)
+	st := tt.TableValue(cat.Insights.Topic, "acme").(*codecs.InsightsState)
+	require.Len(t, st.Closed, 1, "the 9th's first record closed the 8th")
+	assert.Equal(t, "2030-01-08", Date(st.Closed[0].Start))
+	assert.Empty(t, st.Closed[0].Seen)
+
+	// A new record of the 9th closes nothing and sends no final.
+	sent := tt.NewQueueTracker(string(cat.InsightUpdates.Topic))
+	sent.Seek(sent.Hwm())
+	tt.Consume(string(cat.JobEvents.Topic), "acme", posted("f", 51*time.Hour).job)
+	assert.Empty(t, drainFinals(sent))
+
+	// The state says its records up to offset 100 are folded: the next one
+	// is one of them, delivered again, and the 8th's final goes again.
+	again := *tt.TableValue(cat.Insights.Topic, "acme").(*codecs.InsightsState)
+	again.NextOffset = 100
+	tt.SetTableValue(cat.Insights.Topic, "acme", &again)
+	tt.Consume(string(cat.JobEvents.Topic), "acme", posted("f", 51*time.Hour).job)
+	assert.Equal(t, []string{"2030-01-08 1 posted 700 revenue"}, drainFinals(sent))
+}
+
+// drainFinals lists the finals q holds after its position.
+func drainFinals(q *tester.QueueTracker) (out []string) {
+	for {
+		_, v, ok := q.Next()
+		if !ok {
+			return out
+		}
+		if d := v.(*codecs.InsightsDay); d.Final {
+			out = append(out, fmt.Sprintf("%s %d posted %d revenue", d.Date, d.Counts.JobsPosted, d.Counts.RevenueMinor))
+		}
+	}
 }
