@@ -49,15 +49,13 @@ func ApplyPing(st *codecs.TrackingState, key string, p *codecs.LocationPing, cfg
 	next.Last = &blk.last
 	eff := blk.effects[:0]
 	if a := next.Active; a != nil && !a.Arrived {
-		blk.pos = codecs.GeoPoint{Lat: p.Lat, Lon: p.Lon}
-		pos := &blk.pos
-		if Arrived(*pos, a.Location, cfg.ArrivalRadiusKm) {
+		pos := codecs.GeoPoint{Lat: p.Lat, Lon: p.Lon}
+		if Arrived(pos, a.Location, cfg.ArrivalRadiusKm) {
 			a.Arrived = true
 			eff = append(eff, codecs.TrackingEffect{PingAt: p.At, Kind: codecs.KindArrived, JobID: a.JobID})
 		} else {
-			minutes, km := Estimate(*pos, a.Location, Speed(next.SpeedKmh, next.Samples))
-			blk.eta = codecs.ETA{Minutes: minutes, DistanceKm: km, UpdatedAt: p.At, Position: pos}
-			eta := &blk.eta
+			minutes, km := Estimate(pos, a.Location, Speed(next.SpeedKmh, next.Samples))
+			eta := newETA(codecs.ETA{Minutes: minutes, DistanceKm: km, UpdatedAt: p.At}, pos)
 			if Visible(a.Sent, eta, cfg.Refresh, cfg.DistanceStepKm) {
 				a.Sent = eta
 				eff = append(eff, codecs.TrackingEffect{PingAt: p.At, Kind: codecs.KindETAUpdate, JobID: a.JobID, ETA: eta})
@@ -123,16 +121,27 @@ func cloneState(st *codecs.TrackingState) *codecs.TrackingState {
 
 // pingBlock is what a ping's new state and effects are made of, allocated
 // at once: the state, its copy of the active job, its last fix, its outbox
-// (the previous one's effects and the ping's), the ping's effects and its
-// ETA with its position. They are never modified once ApplyPing returned.
+// (the previous one's effects and the ping's) and the ping's effects. They
+// are never modified once ApplyPing returned. The ETA is not part of it:
+// the outboxes of the next states point to it, and through a block they
+// would keep every earlier state in memory (newETA).
 type pingBlock struct {
 	state   codecs.TrackingState
 	active  codecs.TrackedJob
 	last    codecs.Fix
 	outbox  [OutboxKeep + 1]codecs.TrackingEffect
 	effects [1]codecs.TrackingEffect
-	eta     codecs.ETA
-	pos     codecs.GeoPoint
+}
+
+// newETA returns eta with its Position set to pos, allocated together.
+func newETA(eta codecs.ETA, pos codecs.GeoPoint) *codecs.ETA {
+	blk := new(struct {
+		eta codecs.ETA
+		pos codecs.GeoPoint
+	})
+	blk.eta, blk.pos = eta, pos
+	blk.eta.Position = &blk.pos
+	return &blk.eta
 }
 
 // nextState copies st (nil: an empty state) for a ping: its outbox with

@@ -1,6 +1,7 @@
 package tracking
 
 import (
+	"runtime"
 	"testing"
 	"time"
 
@@ -142,4 +143,31 @@ func TestJobCommandIDsNameTheEffect(t *testing.T) {
 	assert.Equal(t, eta, c.ETA)
 	a := JobCommand("acme", codecs.TrackingEffect{PingAt: t0, Kind: codecs.KindArrived, JobID: "j1"})
 	assert.Equal(t, &codecs.SetJobStatus{Status: codecs.StatusOnSite, At: t0}, a.SetJobStatus)
+}
+
+// A state made by a ping must not keep the states before it in memory (an
+// instance holds one state per tradesperson, pinging for hours): the first
+// state of a run is collected once later pings replaced it.
+func TestAPingsStateDoesNotKeepEarlierStatesInMemory(t *testing.T) {
+	st := ApplyCommand(nil, track("j1", t0))
+	first, eff := apply(t, st, pingAt(0, 20))
+	require.Len(t, eff, 1, "the first ping sends an ETA, which the next states' outboxes hold")
+	collected := make(chan struct{})
+	runtime.AddCleanup(first, func(ch chan struct{}) { close(ch) }, collected)
+	cur := first
+	for i := 1; i <= 20; i++ {
+		cur, _ = apply(t, cur, pingAt(time.Duration(i)*time.Minute, 20-0.5*float64(i)))
+	}
+	first = nil
+	require.Eventually(t, func() bool {
+		runtime.GC()
+		select {
+		case <-collected:
+			return true
+		default:
+			return false
+		}
+	}, 10*time.Second, 10*time.Millisecond, "the first state is still reachable from the last")
+	assert.Len(t, cur.Outbox, OutboxKeep)
+	runtime.KeepAlive(cur)
 }
