@@ -245,16 +245,14 @@ func (q *offsetQueue) finish(seq uint64, mark func(*message)) {
 	}
 }
 
-// orderedCommit returns the commit function of msg: it marks msg once
-// every message of its topic partition that arrived before it is marked.
-func (pp *PartitionProcessor) orderedCommit(msg *message) func() {
+// orderedCommit queues msg on its topic partition's offset queue: its
+// context's commit (commitMessage) marks it once every message of its topic
+// partition that arrived before it is marked.
+func (pp *PartitionProcessor) orderedCommit(msg *message) {
 	q := pp.offsets[msg.topic]
 	if q == nil {
 		q = new(offsetQueue)
 		pp.offsets[msg.topic] = q
 	}
-	seq := q.add(msg)
-	return func() {
-		q.finish(seq, func(m *message) { pp.commit(m, "") })
-	}
+	msg.rec.queue, msg.rec.seq, msg.rec.mark = q, q.add(msg), pp.markFn // tradestream patch 7: no closure
 }

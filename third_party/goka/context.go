@@ -145,6 +145,9 @@ type message struct {
 	// tradestream patch: the partition's high-water mark when the message
 	// was fetched (0 if unknown); see shouldFlush.
 	hwm int64
+	// tradestream patch 7: the message's context and offset queue entry,
+	// allocated with it (perrecord.go).
+	rec messageRecord
 }
 
 type cbContext struct {
@@ -242,12 +245,7 @@ func (ctx *cbContext) Loopback(key string, value any, options ...ContextOption) 
 
 func (ctx *cbContext) emit(topic string, key string, value []byte, headers Headers) {
 	ctx.counters.emits++
-	ctx.emitter(topic, key, value, ctx.emitterDefaultHeaders.Merged(headers)).Then(func(err error) {
-		if err != nil {
-			err = fmt.Errorf("error emitting to %s: %v", topic, err)
-		}
-		ctx.emitDone(err)
-	})
+	ctx.emitter(topic, key, value, ctx.emitterDefaultHeaders.Merged(headers)).thenEmitted(ctx, topic) // tradestream patch 7
 	ctx.trackOutputStats(ctx.ctx, topic, len(value))
 }
 
@@ -474,7 +472,7 @@ func (ctx *cbContext) tryCommit(err error) {
 	if ctx.errors.ErrorOrNil() != nil {
 		ctx.asyncFailer(fmt.Errorf("could not commit message with key '%s': %w", ctx.Key(), ctx.errors.ErrorOrNil()))
 	} else {
-		ctx.commit()
+		ctx.commitMessage() // tradestream patch 7
 	}
 
 	ctx.markDone()

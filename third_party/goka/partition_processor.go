@@ -96,6 +96,7 @@ type PartitionProcessor struct {
 	// gets, made once instead of once per message.
 	emitFn  emitter
 	trackFn func(ctx context.Context, topic string, size int)
+	markFn  func(msg *message)
 
 	opts *poptions
 }
@@ -177,6 +178,7 @@ func newPartitionProcessor(partition int32,
 		partProc.emitFn = producer.EmitWithHeaders
 	}
 	partProc.trackFn = partProc.enqueueTrackOutputStats
+	partProc.markFn = func(msg *message) { partProc.commit(msg, "") }
 
 	if graph.GroupTable() != nil {
 		partProc.table = newPartitionTable(graph.GroupTable().Topic(),
@@ -656,14 +658,17 @@ func (pp *PartitionProcessor) processVisit(ctx context.Context, wg *sync.WaitGro
 }
 
 func (pp *PartitionProcessor) processMessage(ctx context.Context, wg *sync.WaitGroup, msg *message, syncFailer func(err error), asyncFailer func(err error)) error {
-	msgContext := &cbContext{
+	// tradestream patch 7: the context lives in the message, and commits
+	// it through its offset queue entry (commitMessage).
+	pp.orderedCommit(msg)
+	msgContext := &msg.rec.cb
+	*msgContext = cbContext{
 		ctx:   ctx,
 		graph: pp.graph,
 
 		trackOutputStats:      pp.trackFn,
 		pviews:                pp.joins,
 		views:                 pp.lookups,
-		commit:                pp.orderedCommit(msg),
 		wg:                    wg,
 		msg:                   msg,
 		syncFailer:            syncFailer,
@@ -684,7 +689,7 @@ func (pp *PartitionProcessor) processMessage(ctx context.Context, wg *sync.WaitG
 	case msg.value == nil && pp.opts.nilHandling == NilIgnore:
 		// mark the message upstream so we don't receive it again.
 		// this is usually only an edge case in unit tests, as kafka probably never sends us nil messages
-		msgContext.commit()
+		msgContext.commitMessage()
 		// otherwise drop it.
 		return nil
 	case msg.value == nil && pp.opts.nilHandling == NilProcess:

@@ -1,5 +1,7 @@
 package goka
 
+import "fmt"
+
 // tradestream patch 7: a leaner per-record path. See PATCHES.md.
 //
 // Upstream allocated, per processed message, two method values in the
@@ -48,4 +50,33 @@ func (s *messageSlab) next() *message {
 	m := &s.free[0]
 	s.free = s.free[1:]
 	return m
+}
+
+// messageRecord is what a message carries for its processing: its callback
+// context, and its entry in its topic partition's offset queue (set by
+// orderedCommit).
+type messageRecord struct {
+	cb    cbContext
+	queue *offsetQueue
+	seq   uint64
+	mark  func(*message)
+}
+
+// commitMessage commits the context's message: through its offset queue
+// when the partition processor queued it, else (visits, tests) through
+// commit.
+func (ctx *cbContext) commitMessage() {
+	if ctx.commit == nil && ctx.msg != nil && ctx.msg.rec.queue != nil {
+		ctx.msg.rec.queue.finish(ctx.msg.rec.seq, ctx.msg.rec.mark)
+		return
+	}
+	ctx.commit()
+}
+
+// emitted acknowledges one of ctx's emits to topic.
+func (ctx *cbContext) emitted(topic string, err error) {
+	if err != nil {
+		err = fmt.Errorf("error emitting to %s: %v", topic, err)
+	}
+	ctx.emitDone(err)
 }

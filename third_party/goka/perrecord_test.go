@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 
@@ -84,7 +85,7 @@ func TestMessageSlabsHandOutDistinctZeroedMessages(t *testing.T) {
 	for i := range 3*messageSlabSize + 1 {
 		m := s.next()
 		if seen[m] || m.key != "" || m.offset != 0 {
-			t.Fatalf("message %d reused or not zeroed: %+v", i, *m)
+			t.Fatalf("message %d reused or not zeroed: key %q offset %d", i, m.key, m.offset)
 		}
 		seen[m] = true
 		m.key, m.offset = "k", int64(i)
@@ -159,10 +160,43 @@ func TestAPassThroughMarksEachOffsetOnceItsEmitIsAcknowledged(t *testing.T) {
 	if prod.sent != 5 || len(*marked) != 0 {
 		t.Fatalf("%d emits, %d marked before the acks; want 5 and 0", prod.sent, len(*marked))
 	}
-	prod.ack()
+	ack := func(i int) { prod.pending[i].finish(&sarama.ProducerMessage{}, nil) }
+	ack(3)
+	ack(4)
+	ack(1)
+	if len(*marked) != 0 {
+		t.Fatalf("marked %v while the first emit is not acknowledged", *marked)
+	}
+	ack(0)
+	if !reflect.DeepEqual(*marked, []int64{0, 1}) {
+		t.Fatalf("marked %v after the acks of 3, 4, 1 and 0; want [0 1]", *marked)
+	}
+	ack(2)
+	ack(2) // a second acknowledgement changes nothing
 	wg.Wait()
 	if !reflect.DeepEqual(*marked, []int64{0, 1, 2, 3, 4}) {
-		t.Fatalf("marked %v after the acks", *marked)
+		t.Fatalf("marked %v after every ack", *marked)
+	}
+}
+
+func TestAFailedEmitFailsItsMessageAndMarksNothing(t *testing.T) {
+	pp, prod, marked := passThrough(t)
+	var wg sync.WaitGroup
+	var failed []error
+	var slab messageSlab
+	m := slab.next()
+	*m = message{key: "k", topic: "in", offset: 0, value: []byte("v")}
+	if err := pp.processMessage(context.Background(), &wg, m, func(err error) { t.Fatal(err) },
+		func(err error) { failed = append(failed, err) }); err != nil {
+		t.Fatal(err)
+	}
+	prod.pending[0].finish(nil, errors.New("broker gone"))
+	wg.Wait()
+	if len(failed) != 1 || len(*marked) != 0 {
+		t.Fatalf("failures %v, marked %v; want one failure naming the topic and nothing marked", failed, *marked)
+	}
+	if want := "error emitting to out: broker gone"; !strings.Contains(failed[0].Error(), want) {
+		t.Fatalf("failure %q does not say %q", failed[0], want)
 	}
 }
 
@@ -190,4 +224,24 @@ func BenchmarkPassThroughMessage(b *testing.B) {
 	}
 	prod.ack()
 	wg.Wait()
+}
+
+func TestAProducerRecordEncodesLikeUpstreamsStringAndByteEncoders(t *testing.T) {
+	for _, tc := range []struct {
+		key   string
+		value []byte
+	}{{"tenant-1/tp-1", []byte("v")}, {"", []byte{}}, {"k", nil}, {"", nil}} {
+		r := newProducerRecord("t", tc.key, tc.value)
+		up := sarama.ProducerMessage{Key: sarama.StringEncoder(tc.key), Value: sarama.ByteEncoder(tc.value)}
+		for _, enc := range [][2]sarama.Encoder{{r.msg.Key, up.Key}, {r.msg.Value, up.Value}} {
+			got, _ := enc[0].Encode()
+			want, _ := enc[1].Encode()
+			if (got == nil) != (want == nil) || string(got) != string(want) || enc[0].Length() != enc[1].Length() {
+				t.Errorf("key %q value %v: encoded %v (nil %v), upstream %v (nil %v)", tc.key, tc.value, got, got == nil, want, want == nil)
+			}
+		}
+		if r.msg.Topic != "t" || r.msg.Metadata.(*Promise) != &r.promise {
+			t.Errorf("topic %q, metadata %v: not the record's", r.msg.Topic, r.msg.Metadata)
+		}
+	}
 }

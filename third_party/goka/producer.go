@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/IBM/sarama"
 )
@@ -62,30 +63,40 @@ func (p *producer) Close() error {
 // Emit emits a key-value pair to topic and returns a Promise that
 // can be checked for errors asynchronously
 func (p *producer) Emit(topic string, key string, value []byte) *Promise {
-	promise := NewPromise()
-
-	p.producer.Input() <- &sarama.ProducerMessage{
-		Topic:    topic,
-		Key:      sarama.StringEncoder(key),
-		Value:    sarama.ByteEncoder(value),
-		Metadata: promise,
-	}
-	return promise
+	return p.EmitWithHeaders(topic, key, value, nil)
 }
 
 // EmitWithHeaders emits a key-value pair with headers to topic and returns a Promise that
 // can be checked for errors asynchronously
 func (p *producer) EmitWithHeaders(topic string, key string, value []byte, headers Headers) *Promise {
-	promise := NewPromise()
+	r := newProducerRecord(topic, key, value)
+	r.msg.Headers = headers.ToSarama()
+	p.producer.Input() <- &r.msg
+	return &r.promise
+}
 
-	p.producer.Input() <- &sarama.ProducerMessage{
-		Topic:    topic,
-		Key:      sarama.StringEncoder(key),
-		Value:    sarama.ByteEncoder(value),
-		Metadata: promise,
-		Headers:  headers.ToSarama(),
+// producerRecord is an emit: its sarama message, the encoders of its key
+// and value and its promise, allocated at once (tradestream patch 7;
+// upstream allocated each, and sarama copied the key's string at each of
+// its two encodings, for the partitioner and the batch).
+type producerRecord struct {
+	msg        sarama.ProducerMessage
+	key, value sarama.ByteEncoder
+	promise    Promise
+}
+
+// newProducerRecord makes the record of key and value for topic. The key's
+// encoder reads the string's bytes in place: sarama only reads a key (to
+// hash and to copy it into a batch), and Go strings are immutable.
+func newProducerRecord(topic, key string, value []byte) *producerRecord {
+	r := new(producerRecord)
+	r.key = sarama.ByteEncoder{} // an empty key, not a null one, as StringEncoder("") encodes
+	if key != "" {
+		r.key = sarama.ByteEncoder(unsafe.Slice(unsafe.StringData(key), len(key)))
 	}
-	return promise
+	r.value = sarama.ByteEncoder(value)
+	r.msg = sarama.ProducerMessage{Topic: topic, Key: &r.key, Value: &r.value, Metadata: &r.promise}
+	return r
 }
 
 // resolve or reject a promise in the message's metadata on Success or Error

@@ -20,18 +20,32 @@ type Promise struct {
 	callbacks []promiseCallback
 }
 
-// promiseCallback is a callback given to Then (errOnly) or ThenWithMessage.
+// promiseCallback is a callback given to Then (errOnly), ThenWithMessage,
+// or an emit of a callback context (emitted, see thenEmitted).
 type promiseCallback struct {
 	withMsg func(msg *sarama.ProducerMessage, err error)
 	errOnly func(err error)
+	emitted *cbContext
+	topic   string
 }
 
+func (c promiseCallback) set() bool { return c.withMsg != nil || c.errOnly != nil || c.emitted != nil }
+
 func (c promiseCallback) call(msg *sarama.ProducerMessage, err error) {
-	if c.errOnly != nil {
+	switch {
+	case c.emitted != nil:
+		c.emitted.emitted(c.topic, err)
+	case c.errOnly != nil:
 		c.errOnly(err)
-		return
+	default:
+		c.withMsg(msg, err)
 	}
-	c.withMsg(msg, err)
+}
+
+// thenEmitted chains ctx's acknowledgement of its emit to topic (what
+// cbContext.emit did with a closure per emit).
+func (p *Promise) thenEmitted(ctx *cbContext, topic string) *Promise {
+	return p.then(promiseCallback{emitted: ctx, topic: topic})
 }
 
 // PromiseFinisher finishes a promise
@@ -56,7 +70,7 @@ func (p *Promise) executeCallbacks() {
 	if p.finished {
 		return
 	}
-	if p.first.withMsg != nil || p.first.errOnly != nil {
+	if p.first.set() {
 		p.first.call(p.msg, p.err)
 	}
 	for _, s := range p.callbacks {
@@ -85,7 +99,7 @@ func (p *Promise) then(callback promiseCallback) *Promise {
 	case p.finished:
 		callback.call(p.msg, p.err)
 	// append it to the subscribers otherwise
-	case p.first.withMsg == nil && p.first.errOnly == nil:
+	case !p.first.set():
 		p.first = callback
 	default:
 		p.callbacks = append(p.callbacks, callback)
