@@ -72,8 +72,9 @@ type InsightsState struct {
 	NextOffset int64 `avro:"next_offset"`
 	// Closed are the days the last closing record closed, kept until the
 	// next closes, to send their finals again if that record is delivered
-	// again.
-	Closed []InsightPane `avro:"closed"`
+	// again; ClosedBy is the loop offset after that record (0: none).
+	Closed   []InsightPane `avro:"closed"`
+	ClosedBy int64         `avro:"closed_by"`
 }
 
 // InsightsDay is one tenant's counters for one UTC day, keyed

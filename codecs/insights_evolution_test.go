@@ -49,7 +49,7 @@ func TestAnInsightsStateWrittenBeforeTheMarkersReadsWithItsIDs(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, got, viaGoavro, "both decoding paths agree")
 
-	now := &InsightsState{StreamTime: day.Add(26 * time.Hour), NextOffset: 42,
+	now := &InsightsState{StreamTime: day.Add(26 * time.Hour), NextOffset: 42, ClosedBy: 40,
 		Panes:  []InsightPane{{Start: day.Add(24 * time.Hour), End: day.Add(48 * time.Hour), Seen: []string{}}},
 		Closed: []InsightPane{{Start: day, End: day.Add(24 * time.Hour), Counts: counts, Seen: []string{}}}}
 	b, err = v2.Marshal(now)

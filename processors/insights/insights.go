@@ -38,9 +38,10 @@
 // event from a record of this group delivered again, whichever of its
 // table writes landed before a crash. The markers are deleted when their
 // day closes. The days a record closed stay in the state until the next
-// closes, and a record delivered again sends their finals again: the first
-// delivery's final may be lost though its state write landed. The tenant's own value therefore stays a few hundred bytes
-// however busy its day, and each record writes two small values. The day's
+// closes, and that record, delivered again, sends their finals again: the
+// first delivery's final may be lost though its state write landed. The
+// tenant's own value stays a few hundred bytes however busy its day, and
+// each record writes two small values. The day's
 // final counters are the same however often the input is delivered, and a
 // replay of the same input from the start gives the same finals.
 package insights
@@ -119,19 +120,21 @@ func (p *processor) input(ctx goka.Context, in *codecs.InsightInput) {
 // updated day, the days it closed (final) and, for a late record, the
 // record to the late topic.
 //
-// The days a record closed stay in the state until the next day closes: a
-// record the state has folded already is a delivery again after a crash,
-// and the first delivery's final may be lost though its state landed, so
-// it sends them again (the days table keeps the last final).
+// The days a record closed stay in the state until the next day closes:
+// when that record is delivered again (after a crash, or a replay) its
+// first delivery's finals may be lost though its state landed, so it sends
+// them again (the days table keeps the last final). Other records the state
+// has folded already send nothing again but their day's update.
 func (p *processor) add(ctx goka.Context, source, id string, at time.Time, fold func(*Agg)) {
 	offset := ctx.Offset()
 	cur := p.cat.Insights.Get(ctx)
 	var (
-		folded int64 // the loop offset the tenant's state is folded to
-		closed []codecs.InsightPane
+		folded   int64 // the loop offset the tenant's state is folded to
+		closed   []codecs.InsightPane
+		closedBy int64
 	)
 	if cur != nil {
-		folded, closed = cur.NextOffset, cur.Closed
+		folded, closed, closedBy = cur.NextOffset, cur.Closed, cur.ClosedBy
 	}
 	marker := markerKey(at, id)
 	var decided Decision
@@ -146,9 +149,9 @@ func (p *processor) add(ctx goka.Context, source, id string, at time.Time, fold 
 	})
 	next := ToStored(st)
 	next.NextOffset = max(folded, offset+1)
-	next.Closed = closed
+	next.Closed, next.ClosedBy = closed, closedBy
 	if len(res.Closed) > 0 {
-		next.Closed = storedPanes(res.Closed, false)
+		next.Closed, next.ClosedBy = storedPanes(res.Closed, false), offset+1
 	}
 	p.cat.Insights.Set(ctx, next)
 	if decided.Mark {
@@ -164,7 +167,7 @@ func (p *processor) add(ctx goka.Context, source, id string, at time.Time, fold 
 	for _, pane := range res.Closed {
 		p.final(ctx, pane)
 	}
-	if offset < folded {
+	if offset+1 == closedBy && offset < folded {
 		for _, pane := range FromStored(&codecs.InsightsState{Panes: closed}).Panes {
 			p.final(ctx, pane)
 		}

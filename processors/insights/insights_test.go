@@ -154,25 +154,35 @@ func TestADayOpenAcrossTheUpgradeKeepsCountingItsIdsOnce(t *testing.T) {
 	assert.Nil(t, tt.TableValue(cat.Insights.Topic, goka.SideKey("acme", "2030-01-07/a/posted")), "a is not marked again")
 }
 
-func TestARecordDeliveredAgainSendsTheLastClosedDaysFinalAgain(t *testing.T) {
+func TestTheClosingRecordDeliveredAgainSendsTheClosedDaysFinalAgain(t *testing.T) {
 	_, _, tt, cat := run(t, input)
 	st := tt.TableValue(cat.Insights.Topic, "acme").(*codecs.InsightsState)
 	require.Len(t, st.Closed, 1, "the 9th's first record closed the 8th")
 	assert.Equal(t, "2030-01-08", Date(st.Closed[0].Start))
 	assert.Empty(t, st.Closed[0].Seen)
+	assert.Equal(t, int64(len(input)), st.ClosedBy, "closed by the last record, loop offset %d", len(input)-1)
 
-	// A new record of the 9th closes nothing and sends no final.
 	sent := tt.NewQueueTracker(string(cat.InsightUpdates.Topic))
 	sent.Seek(sent.Hwm())
+	// A new record of the 9th (loop offset 8) closes nothing and sends no
+	// final.
 	tt.Consume(string(cat.JobEvents.Topic), "acme", posted("f", 51*time.Hour).job)
 	assert.Empty(t, drainFinals(sent))
 
-	// The state says its records up to offset 100 are folded: the next one
-	// is one of them, delivered again, and the 8th's final goes again.
-	again := *tt.TableValue(cat.Insights.Topic, "acme").(*codecs.InsightsState)
-	again.NextOffset = 100
-	tt.SetTableValue(cat.Insights.Topic, "acme", &again)
-	tt.Consume(string(cat.JobEvents.Topic), "acme", posted("f", 51*time.Hour).job)
+	// The state says the loop is folded up to offset 100: the next record
+	// (loop offset 9) is one of them, delivered again. It did not close the
+	// 8th: nothing is sent again but its day's update.
+	again := func(closedBy int64) {
+		st := *tt.TableValue(cat.Insights.Topic, "acme").(*codecs.InsightsState)
+		st.NextOffset, st.ClosedBy = 100, closedBy
+		tt.SetTableValue(cat.Insights.Topic, "acme", &st)
+		tt.Consume(string(cat.JobEvents.Topic), "acme", posted("f", 51*time.Hour).job)
+	}
+	again(99)
+	assert.Empty(t, drainFinals(sent))
+	// The next (loop offset 10) is the record that closed it: its final
+	// goes again.
+	again(11)
 	assert.Equal(t, []string{"2030-01-08 1 posted 700 revenue"}, drainFinals(sent))
 }
 
