@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/linkedin/goavro/v2"
 )
@@ -107,7 +108,7 @@ func (c *Avro[T]) Marshal(v *T) ([]byte, error) {
 		return nil, err
 	}
 	buf := make([]byte, 0, max(64, c.size.Load()))
-	out, err := c.app(AppendHeader(buf, id), reflect.ValueOf(v).Elem())
+	out, err := c.app(AppendHeader(buf, id), unsafe.Pointer(v))
 	if err != nil {
 		return nil, fmt.Errorf("codecs: encoding %s: %w", c.subject, err)
 	}
