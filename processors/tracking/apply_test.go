@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tradestream/tradestream/codecs"
+	"github.com/tradestream/tradestream/topology/topologytest"
 )
 
 var cfg = func() Config { c := Config{}; c.EnsureDefaults(); return c }()
@@ -170,4 +171,35 @@ func TestAPingsStateDoesNotKeepEarlierStatesInMemory(t *testing.T) {
 	}, 10*time.Second, 10*time.Millisecond, "the first state is still reachable from the last")
 	assert.Len(t, cur.Outbox, OutboxKeep)
 	runtime.KeepAlive(cur)
+}
+
+// TestTheGroupWritesEachETAUpdateAsItsJobCommand: the eta_updates of a
+// stream of pings, written from their parts as the group writes them
+// (codecs.ETAUpdates), are the command codec's bytes for their JobCommand.
+func TestTheGroupWritesEachETAUpdateAsItsJobCommand(t *testing.T) {
+	cat := topologytest.Catalog(t)
+	etas, err := codecs.NewETAUpdates(cat.JobCommands.Avro)
+	require.NoError(t, err)
+	states := map[string]*codecs.TrackingState{}
+	written := 0
+	for _, p := range benchPings(20, 30) {
+		key := p.TenantID + "/" + p.TradespersonID
+		st, ok := states[key]
+		if !ok {
+			st = ApplyCommand(nil, track("job-"+p.TradespersonID, t0))
+		}
+		r := ApplyPing(st, key, p, cfg, t0.Add(time.Hour))
+		require.Empty(t, r.Reject)
+		states[key] = r.State
+		for _, e := range r.Effects {
+			require.Equal(t, codecs.KindETAUpdate, e.Kind)
+			want, err := cat.JobCommands.Avro.Encode(JobCommand(p.TenantID, e))
+			require.NoError(t, err)
+			got, err := etas.Marshal(p.TenantID, e.JobID, e.PingAt, e.ETA)
+			require.NoError(t, err)
+			require.Equal(t, want, got)
+			written++
+		}
+	}
+	assert.Equal(t, 20*30, written, "every ping of this stream sends an ETA")
 }

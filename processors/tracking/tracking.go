@@ -2,6 +2,7 @@ package tracking
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -56,7 +57,11 @@ var ErrNotOneInput = errors.New("tracking: a tracking input carries exactly one 
 // jobs.
 func DefineWith(cat *topology.Catalog, cfg Config) *goka.GroupGraph {
 	cfg.EnsureDefaults()
-	p := &processor{cat: cat, cfg: cfg}
+	etas, err := codecs.NewETAUpdates(cat.JobCommands.Avro)
+	if err != nil {
+		panic(err) // the command schema is embedded, and tested with ETAUpdates
+	}
+	p := &processor{cat: cat, cfg: cfg, etas: etas}
 	return topology.DefineGroup(cat, cat.Tracking,
 		cat.TrackingInputs.Input(p.input),
 		cat.JobCommands.Output(),
@@ -83,8 +88,9 @@ func ProcessorOptions() []goka.ProcessorOption {
 }
 
 type processor struct {
-	cat *topology.Catalog
-	cfg Config
+	cat  *topology.Catalog
+	cfg  Config
+	etas *codecs.ETAUpdates // the eta_updates' writer: JobCommand's bytes, with no Command built
 }
 
 func (p *processor) input(ctx goka.Context, in *codecs.TrackingInput) {
@@ -111,8 +117,16 @@ func (p *processor) ping(ctx goka.Context, ping *codecs.LocationPing) {
 		p.cat.Tracking.Set(ctx, res.State)
 	}
 	for _, e := range res.Effects {
-		cmd := JobCommand(ping.TenantID, e)
-		p.cat.JobCommands.Emit(ctx, cmd.TenantID+"/"+cmd.JobID, cmd)
+		key := ping.TenantID + "/" + e.JobID
+		if e.Kind != codecs.KindETAUpdate {
+			p.cat.JobCommands.Emit(ctx, key, JobCommand(ping.TenantID, e))
+			continue
+		}
+		data, err := p.etas.Marshal(ping.TenantID, e.JobID, e.PingAt, e.ETA)
+		if err != nil { // as goka's Emit fails on a value it cannot encode
+			ctx.Fail(fmt.Errorf("error encoding message for topic %s: %w", p.cat.JobCommands.Topic, err))
+		}
+		p.cat.JobCommands.EmitEncoded(ctx, key, data)
 	}
 }
 
@@ -124,6 +138,8 @@ func (p *processor) command(ctx goka.Context, cmd *codecs.TrackingCommand) {
 
 // JobCommand is the internal job command of an effect. Its id names the
 // job, the kind and the ping's time, so a re-sent effect is recognised.
+// The group writes an eta_update's bytes from its parts
+// (codecs.ETAUpdates), the very bytes of its JobCommand.
 func JobCommand(tenant string, e codecs.TrackingEffect) *codecs.Command {
 	blk := new(struct { // the command and its ETA, allocated at once
 		cmd codecs.Command
