@@ -123,15 +123,21 @@ func (c *Avro[T]) Unmarshal(data []byte) (*T, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := new(T)
-	r := reader{b: body}
-	if err := w.read(&r, reflect.ValueOf(out).Elem()); err != nil {
+	blk := new(struct { // one allocation: the reader would escape to the heap on its own
+		out T
+		r   reader
+	})
+	blk.r = reader{b: body}
+	err = w.read(&blk.r, unsafe.Pointer(&blk.out))
+	left := blk.r.left()
+	blk.r = reader{} // the value must not keep data alive
+	if err != nil {
 		return nil, fmt.Errorf("decoding %s: %w", c.subject, err)
 	}
-	if r.left() != 0 {
-		return nil, fmt.Errorf("decoding %s: %w: %d trailing bytes", c.subject, ErrCorrupt, r.left())
+	if left != 0 {
+		return nil, fmt.Errorf("decoding %s: %w: %d trailing bytes", c.subject, ErrCorrupt, left)
 	}
-	return out, nil
+	return &blk.out, nil
 }
 
 // writerOf parses the wire-format header of data and returns the writer

@@ -4,11 +4,14 @@ import (
 	"fmt"
 	"reflect"
 	"time"
+	"unsafe"
 )
 
-// readFn reads one value written with its writer schema from r into the
-// settable Go value v.
-type readFn func(r *reader, v reflect.Value) error
+// readFn reads one value written with its writer schema from r into the Go
+// value at p, of the type the function was compiled for (compileReader):
+// fields, elements and pointed-to values are reached through their offsets,
+// as the encoder does (appendFn).
+type readFn func(r *reader, p unsafe.Pointer) error
 
 // compileReader builds the binary decoder from data written with schema w
 // into Go type t: the same schema resolution as compileDecoder (the goavro
@@ -23,12 +26,12 @@ func compileReader(w *node, t reflect.Type) (readFn, error) {
 		if err != nil {
 			return nil, err
 		}
-		return func(r *reader, v reflect.Value) error {
-			p := reflect.New(t.Elem())
-			if err := elem(r, p.Elem()); err != nil {
+		return func(r *reader, p unsafe.Pointer) error {
+			v := reflect.New(t.Elem()).UnsafePointer()
+			if err := elem(r, v); err != nil {
 				return err
 			}
-			v.Set(p)
+			*(*unsafe.Pointer)(p) = v
 			return nil
 		}, nil
 	}
@@ -57,8 +60,11 @@ func compileUnionReader(w *node, t reflect.Type) (readFn, error) {
 		}
 		branches[i] = d
 	}
-	zero := reflect.Zero(t)
-	return func(r *reader, v reflect.Value) error {
+	zero := func(p unsafe.Pointer) { reflect.NewAt(t, p).Elem().SetZero() }
+	if t.Kind() == reflect.Pointer {
+		zero = func(p unsafe.Pointer) { *(*unsafe.Pointer)(p) = nil }
+	}
+	return func(r *reader, p unsafe.Pointer) error {
 		i, err := r.long()
 		if err != nil {
 			return err
@@ -67,10 +73,10 @@ func compileUnionReader(w *node, t reflect.Type) (readFn, error) {
 			return fmt.Errorf("%w: union branch %d of %d", ErrCorrupt, i, len(branches))
 		}
 		if branches[i] == nil {
-			v.Set(zero)
+			zero(p)
 			return nil
 		}
-		return branches[i](r, v)
+		return branches[i](r, p)
 	}, nil
 }
 
@@ -80,30 +86,30 @@ func compileRecordReader(w *node, t reflect.Type) (readFn, error) {
 	}
 	idx := goFields(t)
 	type fdec struct {
-		i    int // Go field index, -1 to skip the writer's field
-		read readFn
+		off  uintptr
+		read readFn // nil to skip the writer's field
 		skip skipFn
 	}
 	fs := make([]fdec, 0, len(w.fields))
 	for _, f := range w.fields {
 		i, ok := idx[f.name]
 		if !ok {
-			fs = append(fs, fdec{i: -1, skip: compileSkipper(f.typ, map[*node]*skipFn{})})
+			fs = append(fs, fdec{skip: compileSkipper(f.typ, map[*node]*skipFn{})})
 			continue
 		}
 		d, err := compileReader(f.typ, t.Field(i).Type)
 		if err != nil {
 			return nil, fmt.Errorf("%s.%s: %w", w.name, f.name, err)
 		}
-		fs = append(fs, fdec{i: i, read: d})
+		fs = append(fs, fdec{off: t.Field(i).Offset, read: d})
 	}
-	return func(r *reader, v reflect.Value) error {
+	return func(r *reader, p unsafe.Pointer) error {
 		for _, f := range fs {
 			var err error
-			if f.i < 0 {
+			if f.read == nil {
 				err = f.skip(r)
 			} else {
-				err = f.read(r, v.Field(f.i))
+				err = f.read(r, unsafe.Add(p, f.off))
 			}
 			if err != nil {
 				return err
@@ -121,8 +127,9 @@ func compileArrayReader(w *node, t reflect.Type) (readFn, error) {
 	if err != nil {
 		return nil, err
 	}
+	size := t.Elem().Size()
 	sized := takesBytes(w.items, map[*node]bool{})
-	return func(r *reader, v reflect.Value) error {
+	return func(r *reader, p unsafe.Pointer) error {
 		s := reflect.MakeSlice(t, 0, 0)
 		for {
 			n, err := r.blockCount(sized)
@@ -143,13 +150,14 @@ func compileArrayReader(w *node, t reflect.Type) (readFn, error) {
 			} else {
 				s = s.Slice(0, l+n)
 			}
+			data := s.UnsafePointer()
 			for i := l; i < l+n; i++ {
-				if err := item(r, s.Index(i)); err != nil {
+				if err := item(r, unsafe.Add(data, uintptr(i)*size)); err != nil {
 					return err
 				}
 			}
 		}
-		v.Set(s)
+		reflect.NewAt(t, p).Elem().Set(s)
 		return nil
 	}, nil
 }
@@ -162,7 +170,7 @@ func compileMapReader(w *node, t reflect.Type) (readFn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return func(r *reader, v reflect.Value) error {
+	return func(r *reader, p unsafe.Pointer) error {
 		m := reflect.MakeMap(t)
 		for {
 			n, err := r.blockCount(true) // a key takes at least its length byte
@@ -177,14 +185,14 @@ func compileMapReader(w *node, t reflect.Type) (readFn, error) {
 				if err != nil {
 					return err
 				}
-				e := reflect.New(t.Elem()).Elem()
-				if err := val(r, e); err != nil {
+				e := reflect.New(t.Elem())
+				if err := val(r, e.UnsafePointer()); err != nil {
 					return err
 				}
-				m.SetMapIndex(reflect.ValueOf(string(k)).Convert(t.Key()), e)
+				m.SetMapIndex(reflect.ValueOf(string(k)).Convert(t.Key()), e.Elem())
 			}
 		}
-		v.Set(m)
+		reflect.NewAt(t, p).Elem().Set(m)
 		return nil
 	}, nil
 }
@@ -195,25 +203,25 @@ func compilePrimitiveReader(w *node, t reflect.Type) (readFn, error) {
 	isFloat := k == reflect.Float64 || k == reflect.Float32
 	switch {
 	case t == timeType && w.kind == "long":
-		return func(r *reader, v reflect.Value) error {
+		return func(r *reader, p unsafe.Pointer) error {
 			n, err := r.long()
 			if err != nil {
 				return err
 			}
-			*(v.Addr().Interface().(*time.Time)) = millisToTime(n)
+			*(*time.Time)(p) = millisToTime(n)
 			return nil
 		}, nil
 	case w.kind == "string" && k == reflect.String:
-		return func(r *reader, v reflect.Value) error {
+		return func(r *reader, p unsafe.Pointer) error {
 			b, err := r.bytes()
 			if err != nil {
 				return err
 			}
-			v.SetString(string(b))
+			*(*string)(p) = string(b)
 			return nil
 		}, nil
 	case w.kind == "enum" && k == reflect.String:
-		return func(r *reader, v reflect.Value) error {
+		return func(r *reader, p unsafe.Pointer) error {
 			i, err := r.long()
 			if err != nil {
 				return err
@@ -221,47 +229,53 @@ func compilePrimitiveReader(w *node, t reflect.Type) (readFn, error) {
 			if i < 0 || i >= int64(len(w.symbols)) {
 				return fmt.Errorf("%w: enum %s index %d", ErrCorrupt, w.name, i)
 			}
-			v.SetString(w.symbols[i])
+			*(*string)(p) = w.symbols[i]
 			return nil
 		}, nil
 	case w.kind == "boolean" && k == reflect.Bool:
-		return func(r *reader, v reflect.Value) error {
+		return func(r *reader, p unsafe.Pointer) error {
 			b, err := r.boolean()
-			v.SetBool(b)
+			*(*bool)(p) = b
 			return err
 		}, nil
 	case (w.kind == "int" || w.kind == "long") && isInt:
-		return func(r *reader, v reflect.Value) error {
+		set := intWriter(t)
+		return func(r *reader, p unsafe.Pointer) error {
 			n, err := readNumber(r, w.kind)
 			if err != nil {
 				return err
 			}
-			if v.OverflowInt(n) {
-				return fmt.Errorf("%w: %d overflows %s", ErrSchemaMismatch, n, t)
-			}
-			v.SetInt(n)
-			return nil
+			return set(p, n)
 		}, nil
 	case (w.kind == "int" || w.kind == "long") && isFloat:
-		return func(r *reader, v reflect.Value) error {
+		set := floatWriter(k)
+		return func(r *reader, p unsafe.Pointer) error {
 			n, err := readNumber(r, w.kind)
-			v.SetFloat(float64(n))
+			set(p, float64(n))
 			return err
 		}, nil
 	case w.kind == "float" && isFloat:
-		return func(r *reader, v reflect.Value) error {
+		set := floatWriter(k)
+		return func(r *reader, p unsafe.Pointer) error {
 			f, err := r.float()
-			v.SetFloat(float64(f))
+			set(p, float64(f))
 			return err
 		}, nil
 	case w.kind == "double" && isFloat:
-		return func(r *reader, v reflect.Value) error {
+		if k == reflect.Float64 {
+			return func(r *reader, p unsafe.Pointer) error {
+				f, err := r.double()
+				*(*float64)(p) = f
+				return err
+			}, nil
+		}
+		return func(r *reader, p unsafe.Pointer) error {
 			f, err := r.double()
-			v.SetFloat(f)
+			*(*float32)(p) = float32(f)
 			return err
 		}, nil
 	case (w.kind == "bytes" || w.kind == "fixed") && k == reflect.Slice && t.Elem().Kind() == reflect.Uint8:
-		return func(r *reader, v reflect.Value) error {
+		return func(r *reader, p unsafe.Pointer) error {
 			var b []byte
 			var err error
 			if w.kind == "fixed" {
@@ -272,7 +286,7 @@ func compilePrimitiveReader(w *node, t reflect.Type) (readFn, error) {
 			if err != nil {
 				return err
 			}
-			v.SetBytes(append([]byte(nil), b...))
+			*(*[]byte)(p) = append([]byte(nil), b...)
 			return nil
 		}, nil
 	}

@@ -210,19 +210,3 @@ func compilePrimitiveAppender(t reflect.Type, n *node) (appendFn, error) {
 	}
 	return func(dst []byte, p unsafe.Pointer) ([]byte, error) { return appendBytes(dst, *(*[]byte)(p)), nil }, nil
 }
-
-// intReader returns the reader of a signed integer of kind k (checked by
-// compilePrimitiveEncoder), widened to int64.
-func intReader(k reflect.Kind) func(p unsafe.Pointer) int64 {
-	switch k {
-	case reflect.Int8:
-		return func(p unsafe.Pointer) int64 { return int64(*(*int8)(p)) }
-	case reflect.Int16:
-		return func(p unsafe.Pointer) int64 { return int64(*(*int16)(p)) }
-	case reflect.Int32:
-		return func(p unsafe.Pointer) int64 { return int64(*(*int32)(p)) }
-	case reflect.Int64:
-		return func(p unsafe.Pointer) int64 { return *(*int64)(p) }
-	}
-	return func(p unsafe.Pointer) int64 { return int64(*(*int)(p)) }
-}
