@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/tradestream/tradestream/codecs"
+	"github.com/tradestream/tradestream/processors/internal/geo"
 )
 
 // OutboxKeep is how many effects the outbox of a tradesperson keeps. The
@@ -50,11 +51,12 @@ func ApplyPing(st *codecs.TrackingState, key string, p *codecs.LocationPing, cfg
 	eff := blk.effects[:0]
 	if a := next.Active; a != nil && !a.Arrived {
 		pos := codecs.GeoPoint{Lat: p.Lat, Lon: p.Lon}
-		if Arrived(pos, a.Location, cfg.ArrivalRadiusKm) {
+		straight := geo.HaversineKm(pos.Lat, pos.Lon, a.Location.Lat, a.Location.Lon) // once for Arrived and Estimate
+		if straight <= cfg.ArrivalRadiusKm {
 			a.Arrived = true
 			eff = append(eff, codecs.TrackingEffect{PingAt: p.At, Kind: codecs.KindArrived, JobID: a.JobID})
 		} else {
-			minutes, km := Estimate(pos, a.Location, Speed(next.SpeedKmh, next.Samples))
+			minutes, km := estimateKm(straight, Speed(next.SpeedKmh, next.Samples))
 			eta := newETA(codecs.ETA{Minutes: minutes, DistanceKm: km, UpdatedAt: p.At}, pos)
 			if Visible(a.Sent, eta, cfg.Refresh, cfg.DistanceStepKm) {
 				a.Sent = eta

@@ -67,12 +67,19 @@ func Speed(avg float64, samples int64) float64 {
 // Estimate is the ETA from pos to the job at dest at speed km/h: the road
 // distance (haversine × 1.3, rounded to 10 m) and the minutes, rounded up.
 func Estimate(pos, dest codecs.GeoPoint, speedKmh float64) (minutes int32, distanceKm float64) {
-	d := geo.RoadKm(pos.Lat, pos.Lon, dest.Lat, dest.Lon)
+	return estimateKm(geo.HaversineKm(pos.Lat, pos.Lon, dest.Lat, dest.Lon), speedKmh)
+}
+
+// estimateKm is Estimate from the straight-line distance (what Arrived
+// compares): the road distance is geo.RoadKm's.
+func estimateKm(straightKm, speedKmh float64) (minutes int32, distanceKm float64) {
+	d := straightKm * geo.RoadFactor
 	return int32(math.Ceil(d / speedKmh * 60)), math.Round(d*100) / 100
 }
 
 // Arrived reports whether pos is within radiusKm of the job at dest
-// (straight-line distance).
+// (straight-line distance). ApplyPing compares the distance Estimate
+// starts from (estimateKm).
 func Arrived(pos, dest codecs.GeoPoint, radiusKm float64) bool {
 	return geo.HaversineKm(pos.Lat, pos.Lon, dest.Lat, dest.Lon) <= radiusKm
 }

@@ -21,9 +21,12 @@ func HaversineKm(lat1, lon1, lat2, lon2 float64) float64 {
 	return 2 * EarthRadiusKm * math.Asin(math.Min(1, math.Sqrt(a)))
 }
 
+// RoadFactor is the road distance per great-circle kilometre.
+const RoadFactor = 1.3
+
 // RoadKm estimates the road distance: the great-circle distance × 1.3.
 func RoadKm(lat1, lon1, lat2, lon2 float64) float64 {
-	return HaversineKm(lat1, lon1, lat2, lon2) * 1.3
+	return HaversineKm(lat1, lon1, lat2, lon2) * RoadFactor
 }
 
 // TravelTime is the travel time between two points by the contract's rule:
