@@ -21,14 +21,16 @@ type Avro[T any] struct {
 	app     appendFn // the binary encoder
 	enc     encFn    // the goavro path's encoder (goavro.go)
 	codec   *goavro.Codec
-	size    atomic.Int64 // the size of the last record encoded: the next buffer's
+	size    atomic.Int64                 // the size of the last record encoded: the next buffer's
+	id      atomic.Int64                 // writer schema id, 0 until registered
+	last    atomic.Pointer[writerSchema] // the writer schema of the last record decoded
 
-	mu      sync.RWMutex
-	id      int // writer schema id, 0 until registered
+	mu      sync.RWMutex // guards readers
 	readers map[int]*writerSchema
 }
 
 type writerSchema struct {
+	id    int
 	read  readFn        // the binary decoder
 	codec *goavro.Codec // the goavro path (goavro.go)
 	dec   decFn
@@ -66,19 +68,14 @@ func (c *Avro[T]) Schema() string { return c.schema }
 
 // Register registers the schema (once) and returns its id.
 func (c *Avro[T]) Register(ctx context.Context) (int, error) {
-	c.mu.RLock()
-	id := c.id
-	c.mu.RUnlock()
-	if id != 0 {
-		return id, nil
+	if id := c.id.Load(); id != 0 {
+		return int(id), nil
 	}
 	id, err := c.reg.Register(ctx, c.subject, c.schema)
 	if err != nil {
 		return 0, err
 	}
-	c.mu.Lock()
-	c.id = id
-	c.mu.Unlock()
+	c.id.Store(int64(id))
 	return id, nil
 }
 
@@ -156,6 +153,19 @@ func (c *Avro[T]) writerOf(data []byte) (*writerSchema, []byte, error) {
 
 // writer returns the cached writer schema for id, fetching it once.
 func (c *Avro[T]) writer(id int) (*writerSchema, error) {
+	if w := c.last.Load(); w != nil && w.id == id { // nearly always: records come with one schema at a time
+		return w, nil
+	}
+	w, err := c.fetchWriter(id)
+	if err == nil {
+		c.last.Store(w)
+	}
+	return w, err
+}
+
+// fetchWriter returns the writer schema for id from the codec's map,
+// fetching and compiling it the first time.
+func (c *Avro[T]) fetchWriter(id int) (*writerSchema, error) {
 	c.mu.RLock()
 	w, ok := c.readers[id]
 	c.mu.RUnlock()
@@ -183,7 +193,7 @@ func (c *Avro[T]) writer(id int) (*writerSchema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("schema %d: %w", id, err)
 	}
-	w = &writerSchema{read: read, codec: codec, dec: dec}
+	w = &writerSchema{id: id, read: read, codec: codec, dec: dec}
 	c.mu.Lock()
 	c.readers[id] = w
 	c.mu.Unlock()

@@ -32,7 +32,7 @@ type PingResult struct {
 // modifies its arguments, and reads no clock: the same record gives the
 // same result on a replay.
 func ApplyPing(st *codecs.TrackingState, key string, p *codecs.LocationPing, cfg Config, logged time.Time) PingResult {
-	if key != p.TenantID+"/"+p.TradespersonID {
+	if !isKeyOf(key, p) {
 		return PingResult{Reject: "key " + key + " is not the ping's tenant_id/tradesperson_id"}
 	}
 	if why := Invalid(p, logged, cfg.MaxFuture); why != "" {
@@ -48,27 +48,35 @@ func ApplyPing(st *codecs.TrackingState, key string, p *codecs.LocationPing, cfg
 	}
 	blk.last = codecs.Fix{Lat: p.Lat, Lon: p.Lon, At: p.At}
 	next.Last = &blk.last
-	eff := blk.effects[:0]
+	var eff *codecs.TrackingEffect // the ping's effect, if any
 	if a := next.Active; a != nil && !a.Arrived {
 		pos := codecs.GeoPoint{Lat: p.Lat, Lon: p.Lon}
 		straight := geo.HaversineKm(pos.Lat, pos.Lon, a.Location.Lat, a.Location.Lon) // once for Arrived and Estimate
 		if straight <= cfg.ArrivalRadiusKm {
 			a.Arrived = true
-			eff = append(eff, codecs.TrackingEffect{PingAt: p.At, Kind: codecs.KindArrived, JobID: a.JobID})
+			eff = &codecs.TrackingEffect{PingAt: p.At, Kind: codecs.KindArrived, JobID: a.JobID}
 		} else {
 			minutes, km := estimateKm(straight, Speed(next.SpeedKmh, next.Samples))
-			eta := newETA(codecs.ETA{Minutes: minutes, DistanceKm: km, UpdatedAt: p.At}, pos)
-			if Visible(a.Sent, eta, cfg.Refresh, cfg.DistanceStepKm) {
-				a.Sent = eta
-				eff = append(eff, codecs.TrackingEffect{PingAt: p.At, Kind: codecs.KindETAUpdate, JobID: a.JobID, ETA: eta})
+			eta := codecs.ETA{Minutes: minutes, DistanceKm: km, UpdatedAt: p.At} // its Position is newETA's
+			if Visible(a.Sent, &eta, cfg.Refresh, cfg.DistanceStepKm) {
+				a.Sent = newETA(eta, pos) // allocated only when sent
+				eff = &codecs.TrackingEffect{PingAt: p.At, Kind: codecs.KindETAUpdate, JobID: a.JobID, ETA: a.Sent}
 			}
 		}
 	}
-	if len(eff) == 0 {
-		eff = nil
-	}
 	next.Outbox = record(next.Outbox, eff)
-	return PingResult{State: next, Effects: eff}
+	if eff == nil {
+		return PingResult{State: next}
+	}
+	n := len(next.Outbox) // the effect is the outbox's last
+	return PingResult{State: next, Effects: next.Outbox[n-1 : n : n]}
+}
+
+// isKeyOf reports whether key is "<tenant>/<tradesperson>" of ping p
+// (compared in place: no key is built).
+func isKeyOf(key string, p *codecs.LocationPing) bool {
+	t, tp := p.TenantID, p.TradespersonID
+	return len(key) == len(t)+1+len(tp) && key[:len(t)] == t && key[len(t)] == '/' && key[len(t)+1:] == tp
 }
 
 // ApplyCommand applies a track_job or untrack_job to st; nil means no
@@ -122,17 +130,17 @@ func cloneState(st *codecs.TrackingState) *codecs.TrackingState {
 }
 
 // pingBlock is what a ping's new state and effects are made of, allocated
-// at once: the state, its copy of the active job, its last fix, its outbox
-// (the previous one's effects and the ping's) and the ping's effects. They
-// are never modified once ApplyPing returned. The ETA is not part of it:
-// the outboxes of the next states point to it, and through a block they
-// would keep every earlier state in memory (newETA).
+// at once: the state, its copy of the active job, its last fix and its
+// outbox (the previous one's effects and the ping's, whose last is the
+// ping's effect: PingResult.Effects). They are never modified once
+// ApplyPing returned. The ETA is not part of it: the outboxes of the next
+// states point to it, and through a block they would keep every earlier
+// state in memory (newETA).
 type pingBlock struct {
-	state   codecs.TrackingState
-	active  codecs.TrackedJob
-	last    codecs.Fix
-	outbox  [OutboxKeep + 1]codecs.TrackingEffect
-	effects [1]codecs.TrackingEffect
+	state  codecs.TrackingState
+	active codecs.TrackedJob
+	last   codecs.Fix
+	outbox [OutboxKeep + 1]codecs.TrackingEffect
 }
 
 // newETA returns eta with its Position set to pos, allocated together.
@@ -168,9 +176,13 @@ func nextState(st *codecs.TrackingState) *pingBlock {
 	return blk
 }
 
-// record keeps the last OutboxKeep effects.
-func record(outbox, eff []codecs.TrackingEffect) []codecs.TrackingEffect {
-	out := append(outbox, eff...)
+// record appends eff (nil: none) to outbox and keeps the last OutboxKeep
+// effects.
+func record(outbox []codecs.TrackingEffect, eff *codecs.TrackingEffect) []codecs.TrackingEffect {
+	out := outbox
+	if eff != nil {
+		out = append(out, *eff)
+	}
 	if len(out) > OutboxKeep {
 		out = out[len(out)-OutboxKeep:]
 	}

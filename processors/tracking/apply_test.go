@@ -203,3 +203,16 @@ func TestTheGroupWritesEachETAUpdateAsItsJobCommand(t *testing.T) {
 	}
 	assert.Equal(t, 20*30, written, "every ping of this stream sends an ETA")
 }
+
+// TestIsKeyOfIsTheKeyBuiltFromThePing: the in-place comparison agrees with
+// building "<tenant>/<tradesperson>".
+func TestIsKeyOfIsTheKeyBuiltFromThePing(t *testing.T) {
+	for _, c := range []struct{ key, tenant, tp string }{
+		{"acme/tp", "acme", "tp"}, {"acme/tp", "acme", "tpx"}, {"acme/tp", "acm", "e/tp"}, {"acmetp", "acme", "tp"},
+		{"acme-tp", "acme", "tp"}, {"a/b/c", "a/b", "c"}, {"a/b/c", "a", "b/c"}, {"/", "", ""}, {"", "", ""},
+		{"other/tp", "acme", "tp"}, {"acme/tp/", "acme", "tp"}, {"Acme/tp", "acme", "tp"},
+	} {
+		p := &codecs.LocationPing{TenantID: c.tenant, TradespersonID: c.tp}
+		assert.Equal(t, c.key == c.tenant+"/"+c.tp, isKeyOf(c.key, p), "%q of %q and %q", c.key, c.tenant, c.tp)
+	}
+}
