@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -35,6 +36,31 @@ func TestCoverContainsEveryPointInTheCircle(t *testing.T) {
 				continue
 			}
 			assert.True(t, slices.Contains(cells, CellOf(plat, plon)), "point %f,%f r=%f", plat, plon, r)
+		}
+	}
+}
+
+// TestHaversineIsTheTextbookFormulaBitForBit: computing each sine once
+// gives exactly the distances of the formula written out, which computes
+// them twice (ETAs, matching radii and travel times depend on them).
+func TestHaversineIsTheTextbookFormulaBitForBit(t *testing.T) {
+	textbook := func(lat1, lon1, lat2, lon2 float64) float64 {
+		const rad = math.Pi / 180
+		dLat := (lat2 - lat1) * rad
+		dLon := (lon2 - lon1) * rad
+		a := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(lat1*rad)*math.Cos(lat2*rad)*math.Sin(dLon/2)*math.Sin(dLon/2)
+		return 2 * EarthRadiusKm * math.Asin(math.Min(1, math.Sqrt(a)))
+	}
+	rng := rand.New(rand.NewPCG(8, 1))
+	for i := range 200000 {
+		lat1, lon1 := rng.Float64()*180-90, rng.Float64()*360-180
+		lat2, lon2 := rng.Float64()*180-90, rng.Float64()*360-180
+		if i%2 == 0 { // nearby points, as pings are
+			lat2, lon2 = lat1+rng.NormFloat64()*0.05, lon1+rng.NormFloat64()*0.05
+		}
+		want, got := textbook(lat1, lon1, lat2, lon2), HaversineKm(lat1, lon1, lat2, lon2)
+		if math.Float64bits(want) != math.Float64bits(got) {
+			t.Fatalf("(%v, %v) to (%v, %v): %v, textbook %v", lat1, lon1, lat2, lon2, got, want)
 		}
 	}
 }
