@@ -3,6 +3,7 @@ package codecs
 import (
 	"context"
 	"fmt"
+	"math/bits"
 	"reflect"
 	"strconv"
 	"time"
@@ -125,7 +126,8 @@ func (u *ETAUpdates) Marshal(tenant, job string, pingAt time.Time, eta *ETA) ([]
 	var ms [20]byte
 	digits := strconv.AppendInt(ms[:0], pingAt.UnixMilli(), 10)
 	idLen := len(KindETAUpdate) + 1 + len(job) + 1 + len(digits)
-	dst := make([]byte, 0, u.size+idLen+len(tenant)+len(KindETAUpdate)+len(job)+len(SourceInternal)+48)
+	dst := make([]byte, 0, u.size+stringLen(idLen)+stringLen(len(tenant))+stringLen(len(KindETAUpdate))+
+		stringLen(len(job))+longLen(timeToMillis(pingAt))+stringLen(len(SourceInternal))+etaLen(eta))
 	dst = AppendHeader(dst, id)
 	for _, s := range u.steps {
 		switch s.field {
@@ -155,4 +157,26 @@ func (u *ETAUpdates) Marshal(tenant, job string, pingAt time.Time, eta *ETA) ([]
 		}
 	}
 	return dst, nil
+}
+
+// longLen is the length of n as an Avro long (a zig-zag varint).
+func longLen(n int64) int {
+	return max(1, (bits.Len64(uint64((n<<1)^(n>>63)))+6)/7)
+}
+
+// stringLen is the length of an Avro string of n bytes.
+func stringLen(n int) int { return longLen(int64(n)) + n }
+
+// etaLen is the length of the eta field holding eta, a ["null", ETA]
+// union: the buffer's last part. The test of ETAUpdates checks that every
+// buffer is the record's exact length, which pins this to the ETA schema.
+func etaLen(eta *ETA) int {
+	if eta == nil {
+		return 1
+	}
+	n := 1 + longLen(int64(eta.Minutes)) + 8 + longLen(timeToMillis(eta.UpdatedAt)) + 1
+	if eta.Position != nil {
+		n += 16
+	}
+	return n
 }

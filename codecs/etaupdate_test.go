@@ -53,6 +53,7 @@ func TestETAUpdatesWriteWhatTheCommandCodecWrites(t *testing.T) {
 		fast, err := u.Marshal(tenant, job, at, eta)
 		require.NoError(t, err)
 		require.Equal(t, generic, fast, "record %d", i)
+		require.Equal(t, len(fast), cap(fast), "record %d: its buffer was not sized exactly", i)
 
 		back, err := c.Unmarshal(fast)
 		require.NoError(t, err)
@@ -117,4 +118,10 @@ func BenchmarkETAUpdate(b *testing.B) {
 			}
 		}
 	})
+}
+
+func TestLongLenIsTheLengthAppendLongWrites(t *testing.T) {
+	for _, n := range []int64{0, 1, -1, 63, -64, 64, -65, 8191, 8192, 1 << 40, math.MaxInt32, math.MinInt32, math.MaxInt64, math.MinInt64} {
+		assert.Equal(t, len(appendLong(nil, n)), longLen(n), "%d", n)
+	}
 }
