@@ -26,8 +26,10 @@ type Config struct {
 	Partitions int32
 	// Replication is the replication factor of every topic. Default: 1.
 	Replication int16
-	// Linger is how long a producer waits to batch records. Default: 0 (send
-	// as soon as the previous request returns; batches form under load).
+	// Linger is how long a producer waits for more records before it sends
+	// a batch smaller than FlushBytes (Kafka's linger.ms). Default:
+	// DefaultLinger; NoLinger (any negative value): none, a batch goes as
+	// soon as the previous request returned.
 	Linger time.Duration
 	// Retention is the retention of streams. Default: 7 days.
 	Retention time.Duration
@@ -50,6 +52,23 @@ type Config struct {
 func DefaultCDCTopics() []string {
 	return []string{"legacy.public.tradespeople", "legacy.marketplace.dbo.jobs"}
 }
+
+// DefaultLinger is the producers' linger (Config.Linger). Without one, a
+// record that arrives while no request is in flight is sent alone: a
+// tenant writing a thousand records a second then costs the broker a
+// thousand produce requests a second at each hop of the pipeline, and the
+// other tenants' records queue behind them (BENCHMARKS.md, "Noisy
+// neighbour"). Kafka 4's Java producer lingers 5 ms by default (KIP-1030);
+// 2 ms keeps the hops' added latency small against the latency goals.
+const DefaultLinger = 2 * time.Millisecond
+
+// NoLinger as Config.Linger sends every batch as soon as it can.
+const NoLinger time.Duration = -1
+
+// FlushBytes is the size at which a producer's batch to a broker is sent
+// without waiting for the linger: under load the batches fill before the
+// linger ends and go at once.
+const FlushBytes = 64 << 10
 
 // ErrConfig wraps every configuration error.
 var ErrConfig = errors.New("topology: bad config")
@@ -85,8 +104,6 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: partitions %d < 1", ErrConfig, c.Partitions)
 	case c.Replication < 1:
 		return fmt.Errorf("%w: replication %d < 1", ErrConfig, c.Replication)
-	case c.Linger < 0:
-		return fmt.Errorf("%w: negative linger", ErrConfig)
 	case slices.Contains(c.CDCTopics, ""):
 		return fmt.Errorf("%w: empty CDC topic name", ErrConfig)
 	}
@@ -122,8 +139,10 @@ func (c Config) Sarama() *sarama.Config {
 	cfg.Producer.Idempotent = true
 	cfg.Net.MaxOpenRequests = 1
 	cfg.Producer.Compression = sarama.CompressionNone
-	cfg.Producer.Flush.Frequency = c.Linger
-	cfg.Producer.Flush.Bytes = 0
+	cfg.Producer.Flush.Frequency, cfg.Producer.Flush.Bytes = 0, 0
+	if linger := c.linger(); linger > 0 {
+		cfg.Producer.Flush.Frequency, cfg.Producer.Flush.Bytes = linger, FlushBytes
+	}
 	cfg.Producer.Retry.Max = 10
 	cfg.Producer.Retry.Backoff = 50 * time.Millisecond
 	cfg.Metadata.RefreshFrequency = time.Minute
@@ -141,6 +160,17 @@ func (c Config) Sarama() *sarama.Config {
 	}
 	c.Security.apply(cfg, tc)
 	return cfg
+}
+
+// linger is Linger with its default: zero is DefaultLinger, negative none.
+func (c Config) linger() time.Duration {
+	switch {
+	case c.Linger == 0:
+		return DefaultLinger
+	case c.Linger < 0:
+		return 0
+	}
+	return c.Linger
 }
 
 // ProcessorOptions are the goka options every processor of this config uses.

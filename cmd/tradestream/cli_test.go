@@ -196,3 +196,37 @@ func TestTopologyPrintsMermaid(t *testing.T) {
 	assert.True(t, strings.HasPrefix(out, "flowchart LR\n"))
 	assert.Contains(t, out, "tradestream_commands([tradestream.commands]) --> g_tradestream_ingest")
 }
+
+func TestLingerFlagReachesTheProducers(t *testing.T) {
+	producer := func(args ...string) (time.Duration, int, error) {
+		cfg, err := newFlagSetWithCommon().parse(args)
+		if err != nil {
+			return 0, 0, err
+		}
+		s := cfg.kafka().Sarama()
+		return s.Producer.Flush.Frequency, s.Producer.Flush.Bytes, nil
+	}
+	linger, bytes, err := producer()
+	require.NoError(t, err)
+	assert.Equal(t, topology.DefaultLinger, linger, "unset: the default linger")
+	assert.Equal(t, topology.FlushBytes, bytes, "a full batch does not wait for the linger")
+
+	linger, _, err = producer("--linger", "5ms")
+	require.NoError(t, err)
+	assert.Equal(t, 5*time.Millisecond, linger)
+
+	linger, bytes, err = producer("--linger", "0")
+	require.NoError(t, err)
+	assert.Zero(t, linger, "--linger 0: none")
+	assert.Zero(t, bytes, "and no size threshold: sarama sends as soon as it can")
+
+	t.Setenv("TRADESTREAM_LINGER", "10ms")
+	linger, _, err = producer()
+	require.NoError(t, err)
+	assert.Equal(t, 10*time.Millisecond, linger, "the environment fills it")
+
+	for _, bad := range []string{"-1ms", "2s", "soon"} {
+		_, _, err := producer("--linger", bad)
+		assert.ErrorIs(t, err, errUsage, bad)
+	}
+}

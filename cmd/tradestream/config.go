@@ -57,6 +57,10 @@ type Config struct {
 	TopicPrefix string
 	// Partitions is the partition count of new topics. Default: 12.
 	Partitions int
+	// Linger is how long the producers wait to batch records
+	// (topology.Config.Linger). Default: topology.DefaultLinger;
+	// topology.NoLinger (--linger 0): none.
+	Linger time.Duration
 	// LogLevel is debug, info, warn or error. Default: info.
 	LogLevel string
 	// CDCTopics lists the Debezium topics of the legacy databases, comma
@@ -136,6 +140,7 @@ func (f *flagSet) common() {
 	f.StringVar(&f.cfg.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	f.IntVar(&f.cfg.Partitions, "partitions", 12, "partitions of every topic (when created)")
 	f.StringVar(&f.cfg.TopicPrefix, "topic-prefix", "", "prefix of every topic and group name")
+	f.Var(lingerValue{&f.cfg.Linger}, "linger", "how long producers wait to batch records (Kafka's linger.ms; 0: none, at most 1s)")
 	f.StringVar(&f.cfg.CDCTopics, "cdc-topics", strings.Join(topology.DefaultCDCTopics(), ","),
 		"Debezium topics of the legacy databases, comma-separated (not prefixed)")
 }
@@ -181,6 +186,36 @@ func (v secretValue) String() string {
 }
 
 func (v secretValue) Set(s string) error { *v.p = topology.Secret(s); return nil }
+
+// lingerValue is --linger: a duration from 0 (topology.NoLinger) to 1s;
+// unset, topology.DefaultLinger.
+type lingerValue struct{ p *time.Duration }
+
+func (v lingerValue) String() string {
+	switch {
+	case v.p == nil: // the flag package's zero value: the default is shown
+		return ""
+	case *v.p == 0:
+		return topology.DefaultLinger.String()
+	case *v.p < 0:
+		return "0s"
+	}
+	return v.p.String()
+}
+
+func (v lingerValue) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	switch {
+	case err != nil:
+		return err
+	case d < 0 || d > time.Second:
+		return fmt.Errorf("%s is not between 0 and 1s", s)
+	case d == 0:
+		d = topology.NoLinger
+	}
+	*v.p = d
+	return nil
+}
 
 func (f *flagSet) simulator() {
 	f.IntVar(&f.cfg.Tenants, "tenants", 3, "simulated tenants")
@@ -261,10 +296,10 @@ func (c *Config) validate() error {
 func (c *Config) brokerList() []string { return splitList(c.Brokers) }
 
 // kafka is the topology config of the cluster flags: brokers, prefix,
-// partitions and the CDC topics.
+// partitions, linger and the CDC topics.
 func (c *Config) kafka() topology.Config {
 	return topology.Config{Brokers: c.brokerList(), Partitions: int32(c.Partitions), Prefix: c.TopicPrefix,
-		CDCTopics: c.cdcTopicList(), Security: c.Kafka}
+		Linger: c.Linger, CDCTopics: c.cdcTopicList(), Security: c.Kafka}
 }
 
 // registry is the HTTP client of --registry, with its credentials.

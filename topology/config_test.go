@@ -1,0 +1,33 @@
+package topology
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestProducersLingerUnlessToldNotTo(t *testing.T) {
+	for _, c := range []struct {
+		name          string
+		linger        time.Duration
+		wantFrequency time.Duration
+		wantBytes     int
+	}{
+		{"unset: the default", 0, DefaultLinger, FlushBytes},
+		{"set", 20 * time.Millisecond, 20 * time.Millisecond, FlushBytes},
+		{"NoLinger: a batch goes as soon as it can", NoLinger, 0, 0},
+		{"any negative value is NoLinger", -time.Second, 0, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := Config{Brokers: []string{"b:9092"}, Linger: c.linger}
+			cfg.EnsureDefaults()
+			require.NoError(t, cfg.Validate())
+			s := cfg.Sarama()
+			assert.Equal(t, c.wantFrequency, s.Producer.Flush.Frequency)
+			assert.Equal(t, c.wantBytes, s.Producer.Flush.Bytes)
+			require.NoError(t, s.Validate(), "sarama accepts the producer settings")
+		})
+	}
+}
