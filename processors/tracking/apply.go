@@ -140,7 +140,7 @@ type pingBlock struct {
 	state  codecs.TrackingState
 	active codecs.TrackedJob
 	last   codecs.Fix
-	outbox [OutboxKeep + 1]codecs.TrackingEffect
+	outbox [OutboxKeep]codecs.TrackingEffect
 }
 
 // newETA returns eta with its Position set to pos, allocated together.
@@ -164,7 +164,7 @@ func nextState(st *codecs.TrackingState) *pingBlock {
 		return blk
 	}
 	blk.state = *st
-	if len(st.Outbox) < len(blk.outbox) {
+	if len(st.Outbox) <= len(blk.outbox) {
 		blk.state.Outbox = append(blk.outbox[:0], st.Outbox...)
 	} else { // an outbox longer than OutboxKeep, written by an older version
 		blk.state.Outbox = append(make([]codecs.TrackingEffect, 0, len(st.Outbox)+1), st.Outbox...)
@@ -176,11 +176,17 @@ func nextState(st *codecs.TrackingState) *pingBlock {
 	return blk
 }
 
-// record appends eff (nil: none) to outbox and keeps the last OutboxKeep
-// effects.
+// record appends eff (nil: none) to outbox, the new state's own
+// (nextState), and keeps the last OutboxKeep effects: when the block's
+// outbox is full its oldest effect makes room in place.
 func record(outbox []codecs.TrackingEffect, eff *codecs.TrackingEffect) []codecs.TrackingEffect {
 	out := outbox
-	if eff != nil {
+	switch {
+	case eff == nil:
+	case len(out) == OutboxKeep && cap(out) == OutboxKeep:
+		copy(out, out[1:])
+		out[len(out)-1] = *eff
+	default:
 		out = append(out, *eff)
 	}
 	if len(out) > OutboxKeep {

@@ -2,6 +2,7 @@ package tracking
 
 import (
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -215,4 +216,52 @@ func TestIsKeyOfIsTheKeyBuiltFromThePing(t *testing.T) {
 		p := &codecs.LocationPing{TenantID: c.tenant, TradespersonID: c.tp}
 		assert.Equal(t, c.key == c.tenant+"/"+c.tp, isKeyOf(c.key, p), "%q of %q and %q", c.key, c.tenant, c.tp)
 	}
+}
+
+// TestTheOutboxKeepsTheLastEffectsInOrderAndLeavesEarlierStatesAlone:
+// pings that each send an ETA fill the outbox, then each makes room for
+// its own by dropping the oldest, in the new state's block only: every
+// earlier state still holds the outbox it was made with.
+func TestTheOutboxKeepsTheLastEffectsInOrderAndLeavesEarlierStatesAlone(t *testing.T) {
+	st := ApplyCommand(nil, track("j1", t0))
+	var states []*codecs.TrackingState
+	var sent []codecs.TrackingEffect
+	var outboxes [][]codecs.TrackingEffect
+	for i := range 6 {
+		var eff []codecs.TrackingEffect
+		st, eff = apply(t, st, pingAt(time.Duration(i+1)*time.Minute, 20-float64(i)))
+		require.Len(t, eff, 1, "ping %d sends an ETA", i)
+		sent = append(sent, eff[0])
+		want := sent[max(0, len(sent)-OutboxKeep):]
+		require.Equal(t, want, st.Outbox, "ping %d", i)
+		assert.Equal(t, st.Outbox[len(st.Outbox)-1], eff[0], "the effect is the outbox's last")
+		states = append(states, st)
+		outboxes = append(outboxes, slices.Clone(st.Outbox))
+	}
+	for i, s := range states {
+		assert.Equal(t, outboxes[i], s.Outbox, "state %d changed after later pings", i)
+	}
+}
+
+// TestAnOutboxLongerThanOutboxKeepIsCutToIt: an outbox written by an
+// older version, longer than OutboxKeep, keeps its last OutboxKeep effects
+// at the next ping, with or without an effect of its own.
+func TestAnOutboxLongerThanOutboxKeepIsCutToIt(t *testing.T) {
+	old := make([]codecs.TrackingEffect, 5)
+	for i := range old {
+		old[i] = codecs.TrackingEffect{PingAt: t0.Add(time.Duration(i) * time.Second), Kind: codecs.KindETAUpdate, JobID: "j1",
+			ETA: &codecs.ETA{Minutes: int32(50 - i), UpdatedAt: t0.Add(time.Duration(i) * time.Second)}}
+	}
+	st := ApplyCommand(nil, track("j1", t0))
+	st.Outbox = slices.Clone(old)
+	next, eff := apply(t, st, pingAt(time.Minute, 10))
+	require.Len(t, eff, 1)
+	assert.Equal(t, []codecs.TrackingEffect{old[4], eff[0]}, next.Outbox)
+	assert.Equal(t, old, st.Outbox, "the state pinged is left alone")
+
+	st.Outbox = slices.Clone(old)
+	st.Active = nil // no job: no effect
+	next, eff = apply(t, st, pingAt(time.Minute, 10))
+	assert.Empty(t, eff)
+	assert.Equal(t, old[3:], next.Outbox)
 }
