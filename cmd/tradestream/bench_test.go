@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tradestream/tradestream/processors/tracking"
 	"github.com/tradestream/tradestream/topology/topologytest"
 )
 
@@ -312,4 +314,29 @@ func TestTheComparatorJarIsStaleWhenASourceIsNewer(t *testing.T) {
 	stale, err = jarIsStale(jar, dir)
 	require.NoError(t, err)
 	assert.True(t, stale, "a source changed since")
+}
+
+// Every ping of the GPS workload must change its tradesperson's distance by
+// more than the tracking group's resolution and stay outside the arrival
+// radius, however long the run: a run of more pings than one approach holds
+// (600 per tradesperson, 614,400 in all) once stopped having outputs, and
+// the bench waited for them until its timeout.
+func TestGPSPingsChangeTheDistanceForAnyNumberOfPings(t *testing.T) {
+	var cfg tracking.Config
+	cfg.EnsureDefaults()
+	prev := gpsKm(0)
+	require.Equal(t, gpsStartKm, prev)
+	turns := 0
+	for n := 1; n < 5000; n++ {
+		km := gpsKm(n)
+		require.InDelta(t, gpsStepKm, math.Abs(km-prev), 1e-9, "ping %d", n)
+		require.Greater(t, math.Abs(km-prev), cfg.DistanceStepKm, "ping %d", n)
+		require.Greater(t, km, cfg.ArrivalRadiusKm, "ping %d", n)
+		require.LessOrEqual(t, km, gpsStartKm, "ping %d", n)
+		if math.Abs(km-gpsTurnKm) < 1e-9 || km == gpsStartKm {
+			turns++
+		}
+		prev = km
+	}
+	require.GreaterOrEqual(t, turns, 8, "5,000 pings go out and back at least four times")
 }

@@ -19,15 +19,28 @@ import (
 
 // The GPS workload: gpsTradespeople tradespeople, each en route to one job
 // (a track_job command written before the pings, on the same tracking
-// inputs topic), each ping gpsStepKm
-// closer to it from gpsStartKm away: every ping changes the ETA's distance
-// at 0.1 km resolution, so every ping is written as an ETA (the tracking
-// group's Visible rule).
+// inputs topic), each ping gpsStepKm closer to it from gpsStartKm away, down
+// to gpsTurnKm, then as far back out, and so on (gpsKm): every ping changes
+// the ETA's distance at 0.1 km resolution, so every ping is written as an
+// ETA (the tracking group's Visible rule), however many pings a run sends,
+// and none comes within the arrival radius.
 const (
 	gpsTradespeople = 1024
 	gpsStartKm      = 120.0
+	gpsTurnKm       = 1.0
 	gpsStepKm       = 0.2
 )
+
+// gpsKm is the distance to the job of a tradesperson's n-th ping: from
+// gpsStartKm down to gpsTurnKm and back up, gpsStepKm a ping.
+func gpsKm(n int) float64 {
+	legs := int(math.Round((gpsStartKm - gpsTurnKm) / gpsStepKm)) // pings from one end to the other
+	step := n % (2 * legs)
+	if step > legs {
+		step = 2*legs - step
+	}
+	return gpsStartKm - gpsStepKm*float64(step)
+}
 
 // gpsJob is tradesperson tp's job: 51.5°N, 0.12°W; the pings come from
 // the north.
@@ -53,7 +66,7 @@ func (g *gpsFeed) ping(i int, now time.Time) (key, value []byte, id string) {
 	tenant, person, job := gpsKeys(tp)
 	at := max(now.UnixMilli(), g.lastAt[tp]+1)
 	g.lastAt[tp] = at
-	km := max(gpsStartKm-gpsStepKm*float64(n), 1)
+	km := gpsKm(n)
 	p := &codecs.LocationPing{TenantID: tenant, TradespersonID: person, Lat: gpsJob.Lat + km/111.2, Lon: gpsJob.Lon,
 		At: time.UnixMilli(at).UTC()}
 	v, err := g.codec.Encode(&codecs.TrackingInput{Ping: p})
