@@ -31,6 +31,12 @@ type Config struct {
 	// DefaultLinger; NoLinger (any negative value): none, a batch goes as
 	// soon as the previous request returned.
 	Linger time.Duration
+	// FetchWait is how long the broker may hold a fetch that finds no new
+	// record before it answers empty (Kafka's fetch.max.wait.ms). A fetch
+	// is answered as soon as a record arrives, so it bounds how often an
+	// idle consumer asks, not how late a record is seen. Default:
+	// DefaultFetchWait; at least a millisecond.
+	FetchWait time.Duration
 	// Retention is the retention of streams. Default: 7 days.
 	Retention time.Duration
 	// CommitInterval is how often consumed offsets are committed. Default: 1s.
@@ -70,6 +76,14 @@ const NoLinger time.Duration = -1
 // linger ends and go at once.
 const FlushBytes = 64 << 10
 
+// DefaultFetchWait is the consumers' fetch wait (Config.FetchWait), Kafka's
+// default. An instance runs a consumer per view and per group, most of them
+// idle at any time; each asks the broker again whenever its fetch comes
+// back empty. At 20 ms (the earlier setting) an idle instance cost the broker
+// about 0.1 of a core and itself as much, and under load a tenth of a
+// machine's two cores went to asking (BENCHMARKS.md, "Fetch wait").
+const DefaultFetchWait = 500 * time.Millisecond
+
 // ErrConfig wraps every configuration error.
 var ErrConfig = errors.New("topology: bad config")
 
@@ -90,6 +104,9 @@ func (c *Config) EnsureDefaults() {
 	if c.CommitInterval == 0 {
 		c.CommitInterval = time.Second
 	}
+	if c.FetchWait == 0 {
+		c.FetchWait = DefaultFetchWait
+	}
 	if len(c.CDCTopics) == 0 {
 		c.CDCTopics = DefaultCDCTopics()
 	}
@@ -106,6 +123,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: replication %d < 1", ErrConfig, c.Replication)
 	case slices.Contains(c.CDCTopics, ""):
 		return fmt.Errorf("%w: empty CDC topic name", ErrConfig)
+	case c.FetchWait != 0 && c.FetchWait < time.Millisecond:
+		return fmt.Errorf("%w: fetch wait %s < 1ms", ErrConfig, c.FetchWait)
 	}
 	return c.Security.validate()
 }
@@ -146,9 +165,12 @@ func (c Config) Sarama() *sarama.Config {
 	cfg.Producer.Retry.Max = 10
 	cfg.Producer.Retry.Backoff = 50 * time.Millisecond
 	cfg.Metadata.RefreshFrequency = time.Minute
-	// An idle fetch returns within 20 ms (sarama's default is 500 ms), so
-	// lookups of other groups' tables trail their writers by milliseconds.
-	cfg.Consumer.MaxWaitTime = 20 * time.Millisecond
+	// The broker answers a fetch as soon as a record arrives: the wait only
+	// spaces out an idle consumer's fetches (DefaultFetchWait).
+	cfg.Consumer.MaxWaitTime = c.FetchWait
+	if cfg.Consumer.MaxWaitTime == 0 {
+		cfg.Consumer.MaxWaitTime = DefaultFetchWait
+	}
 	// Members notice a rebalance within a heartbeat; a joining or leaving
 	// instance should not wait seconds for the others.
 	cfg.Consumer.Group.Heartbeat.Interval = time.Second

@@ -31,3 +31,26 @@ func TestProducersLingerUnlessToldNotTo(t *testing.T) {
 		})
 	}
 }
+
+func TestConsumersWaitForRecordsAsKafkaDoes(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		wait time.Duration
+		want time.Duration
+	}{
+		{"unset: Kafka's fetch.max.wait.ms", 0, DefaultFetchWait},
+		{"set", 50 * time.Millisecond, 50 * time.Millisecond},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := Config{Brokers: []string{"b:9092"}, FetchWait: c.wait}
+			assert.Equal(t, c.want, cfg.Sarama().Consumer.MaxWaitTime, "before EnsureDefaults")
+			cfg.EnsureDefaults()
+			require.NoError(t, cfg.Validate())
+			s := cfg.Sarama()
+			assert.Equal(t, c.want, s.Consumer.MaxWaitTime)
+			require.NoError(t, s.Validate(), "sarama accepts the consumer settings")
+		})
+	}
+	cfg := Config{Brokers: []string{"b:9092"}, FetchWait: time.Microsecond}
+	assert.ErrorIs(t, cfg.Validate(), ErrConfig, "sarama takes no wait under a millisecond")
+}

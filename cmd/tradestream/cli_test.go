@@ -230,3 +230,30 @@ func TestLingerFlagReachesTheProducers(t *testing.T) {
 		assert.ErrorIs(t, err, errUsage, bad)
 	}
 }
+
+func TestFetchWaitFlagReachesTheConsumers(t *testing.T) {
+	wait := func(args ...string) (time.Duration, error) {
+		cfg, err := newFlagSetWithCommon().parse(args)
+		if err != nil {
+			return 0, err
+		}
+		return cfg.kafka().Sarama().Consumer.MaxWaitTime, nil
+	}
+	d, err := wait()
+	require.NoError(t, err)
+	assert.Equal(t, topology.DefaultFetchWait, d, "unset: the default")
+
+	d, err = wait("--fetch-wait", "50ms")
+	require.NoError(t, err)
+	assert.Equal(t, 50*time.Millisecond, d)
+
+	t.Setenv("TRADESTREAM_FETCH_WAIT", "1s")
+	d, err = wait()
+	require.NoError(t, err)
+	assert.Equal(t, time.Second, d, "the environment fills it")
+
+	for _, bad := range []string{"0", "500us", "11s", "-1s", "later"} {
+		_, err := wait("--fetch-wait", bad)
+		assert.ErrorIs(t, err, errUsage, bad)
+	}
+}

@@ -61,6 +61,9 @@ type Config struct {
 	// (topology.Config.Linger). Default: topology.DefaultLinger;
 	// topology.NoLinger (--linger 0): none.
 	Linger time.Duration
+	// FetchWait is how long the broker may hold an idle consumer's fetch
+	// (topology.Config.FetchWait). Default: topology.DefaultFetchWait.
+	FetchWait time.Duration
 	// LogLevel is debug, info, warn or error. Default: info.
 	LogLevel string
 	// CDCTopics lists the Debezium topics of the legacy databases, comma
@@ -141,6 +144,7 @@ func (f *flagSet) common() {
 	f.IntVar(&f.cfg.Partitions, "partitions", 12, "partitions of every topic (when created)")
 	f.StringVar(&f.cfg.TopicPrefix, "topic-prefix", "", "prefix of every topic and group name")
 	f.Var(lingerValue{&f.cfg.Linger}, "linger", "how long producers wait to batch records (Kafka's linger.ms; 0: none, at most 1s)")
+	f.Var(fetchWaitValue{&f.cfg.FetchWait}, "fetch-wait", "how long the broker may hold a fetch that finds no record (Kafka's fetch.max.wait.ms; 1ms to 10s)")
 	f.StringVar(&f.cfg.CDCTopics, "cdc-topics", strings.Join(topology.DefaultCDCTopics(), ","),
 		"Debezium topics of the legacy databases, comma-separated (not prefixed)")
 }
@@ -212,6 +216,32 @@ func (v lingerValue) Set(s string) error {
 		return fmt.Errorf("%s is not between 0 and 1s", s)
 	case d == 0:
 		d = topology.NoLinger
+	}
+	*v.p = d
+	return nil
+}
+
+// fetchWaitValue is --fetch-wait: a duration from 1ms to 10s; unset,
+// topology.DefaultFetchWait.
+type fetchWaitValue struct{ p *time.Duration }
+
+func (v fetchWaitValue) String() string {
+	switch {
+	case v.p == nil: // the flag package's zero value: the default is shown
+		return ""
+	case *v.p == 0:
+		return topology.DefaultFetchWait.String()
+	}
+	return v.p.String()
+}
+
+func (v fetchWaitValue) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	switch {
+	case err != nil:
+		return err
+	case d < time.Millisecond || d > 10*time.Second:
+		return fmt.Errorf("%s is not between 1ms and 10s", s)
 	}
 	*v.p = d
 	return nil
@@ -299,7 +329,7 @@ func (c *Config) brokerList() []string { return splitList(c.Brokers) }
 // partitions, linger and the CDC topics.
 func (c *Config) kafka() topology.Config {
 	return topology.Config{Brokers: c.brokerList(), Partitions: int32(c.Partitions), Prefix: c.TopicPrefix,
-		Linger: c.Linger, CDCTopics: c.cdcTopicList(), Security: c.Kafka}
+		Linger: c.Linger, FetchWait: c.FetchWait, CDCTopics: c.cdcTopicList(), Security: c.Kafka}
 }
 
 // registry is the HTTP client of --registry, with its credentials.

@@ -85,7 +85,7 @@ func TestMarketplaceFlowFromPostToSettlement(t *testing.T) {
 		defer resp.Body.Close()
 		return json.NewDecoder(resp.Body).Decode(&p) == nil && p.Redemptions == 1
 	}, "the promo redeemed once")
-	time.Sleep(100 * time.Millisecond) // the jobs group's lookup trails the table by a fetch (≤ 20 ms)
+	time.Sleep(100 * time.Millisecond) // the jobs group's lookup trails the table by a fetch
 	job2 := jobBody("j2", 8)
 	job2["promo_code"] = "SPRING"
 	must("POST", base+"/jobs", job2)

@@ -38,8 +38,8 @@ import (
 // The stages are seen by views of the jobs and notifications tables in the
 // test process, built like the instance's own views (same consumer
 // config), stamped when the record arrives: no polling. The stamps are as
-// late as a fetch of those views can be (an idle fetch returns within
-// Consumer.MaxWaitTime, 20 ms); the instance's views fetch independently.
+// late as a fetch of those views can be (the broker answers a waiting fetch
+// when a record arrives); the instance's views fetch independently.
 //
 //   - 202: the POST answered (acks=all);
 //   - visible: the job's first record (posted);
