@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rcrowley/go-metrics"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -53,4 +54,15 @@ func TestConsumersWaitForRecordsAsKafkaDoes(t *testing.T) {
 	}
 	cfg := Config{Brokers: []string{"b:9092"}, FetchWait: time.Microsecond}
 	assert.ErrorIs(t, cfg.Validate(), ErrConfig, "sarama takes no wait under a millisecond")
+}
+
+func TestSaramaKeepsNoRequestMetrics(t *testing.T) {
+	s := Config{Brokers: []string{"b:9092"}}.Sarama()
+	// As sarama registers them for each request it sends or answer it reads.
+	h := metrics.GetOrRegisterHistogram("request-size", s.MetricRegistry, metrics.NewExpDecaySample(1028, 0.015))
+	m := metrics.GetOrRegisterMeter("request-rate", s.MetricRegistry)
+	h.Update(512)
+	m.Mark(1)
+	assert.Zero(t, h.Count(), "no histogram kept")
+	assert.Zero(t, m.Count(), "no meter kept")
 }
