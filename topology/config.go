@@ -72,10 +72,15 @@ const DefaultLinger = 2 * time.Millisecond
 // NoLinger as Config.Linger sends every batch as soon as it can.
 const NoLinger time.Duration = -1
 
-// FlushBytes is the size at which a producer's batch to a broker is sent
-// without waiting for the linger: under load the batches fill before the
-// linger ends and go at once.
-const FlushBytes = 64 << 10
+// FlushBytes is the size at which a producer's batch to a broker (one
+// produce request, every partition's records) is sent without waiting for
+// the linger. Under load a batch this size fills before the linger ends and
+// goes at once. At 64 KiB (the earlier setting) the tracking group's
+// eta_updates, about 190 bytes each, filled one in about 340 records: under
+// a backlog it sent a request every 2 ms where a larger batch would have
+// waited no longer, and the broker's CPU went to the requests
+// (BENCHMARKS.md, "Fetch wait").
+const FlushBytes = 256 << 10
 
 // DefaultFetchWait is the consumers' fetch wait (Config.FetchWait), Kafka's
 // default. An instance runs a consumer per view and per group, most of them
