@@ -16,12 +16,17 @@ type outputWatcher struct {
 	consumer sarama.Consumer
 	idOf     func(key, value []byte) (string, bool)
 
-	mu      sync.Mutex
-	seen    map[string]time.Time
-	order   []time.Time   // first-seen times, in the order the ids were seen
-	changed chan struct{} // closed and replaced on every new id
-	err     error
+	mu    sync.Mutex
+	seen  map[string]time.Time
+	order []time.Time // first-seen times, in the order the ids were seen
+	err   error
 }
+
+// watchPoll is how often a wait looks at the ids seen. The readers stamp
+// each id as it arrives, so the figures do not depend on it; waking a
+// waiter at every output instead cost the bench about as much CPU per
+// record as the raw pipe's worker, on the cores the workloads share.
+const watchPoll = time.Millisecond
 
 // watchOutput starts reading topic from its oldest offset.
 func watchOutput(brokers []string, topic string, cfg *sarama.Config, idOf func(key, value []byte) (string, bool)) (*outputWatcher, error) {
@@ -34,7 +39,7 @@ func watchOutput(brokers []string, topic string, cfg *sarama.Config, idOf func(k
 		c.Close()
 		return nil, fmt.Errorf("bench: partitions of %s: %w", topic, err)
 	}
-	w := &outputWatcher{consumer: c, idOf: idOf, seen: map[string]time.Time{}, changed: make(chan struct{})}
+	w := &outputWatcher{consumer: c, idOf: idOf, seen: map[string]time.Time{}}
 	for _, p := range parts {
 		pc, err := c.ConsumePartition(topic, p, sarama.OffsetOldest)
 		// A topic just created may not have its leaders everywhere yet.
@@ -67,8 +72,6 @@ func (w *outputWatcher) read(pc sarama.PartitionConsumer) {
 			if _, dup := w.seen[id]; !dup {
 				w.seen[id] = now
 				w.order = append(w.order, now)
-				close(w.changed)
-				w.changed = make(chan struct{})
 			}
 			w.mu.Unlock()
 		case err, ok := <-pc.Errors():
@@ -82,12 +85,14 @@ func (w *outputWatcher) read(pc sarama.PartitionConsumer) {
 	}
 }
 
-// waitFor blocks until done(count of ids seen) holds, and returns the
-// time it first held.
+// waitFor blocks until done(ids seen) holds, looking every watchPoll, and
+// returns the time it saw it hold.
 func (w *outputWatcher) waitFor(ctx context.Context, what string, done func(seen map[string]time.Time) bool) (time.Time, error) {
+	tick := time.NewTicker(watchPoll)
+	defer tick.Stop()
 	for {
 		w.mu.Lock()
-		ok, ch, err := done(w.seen), w.changed, w.err
+		ok, err := done(w.seen), w.err
 		n := len(w.seen)
 		w.mu.Unlock()
 		if ok {
@@ -97,7 +102,7 @@ func (w *outputWatcher) waitFor(ctx context.Context, what string, done func(seen
 			return time.Time{}, fmt.Errorf("bench: reading output: %w", err)
 		}
 		select {
-		case <-ch:
+		case <-tick.C:
 		case <-ctx.Done():
 			return time.Time{}, fmt.Errorf("bench: waiting for %s (%d outputs seen): %w", what, n, ctx.Err())
 		}
