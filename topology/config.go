@@ -79,7 +79,7 @@ const NoLinger time.Duration = -1
 // eta_updates, about 190 bytes each, filled one in about 340 records: under
 // a backlog it sent a request every 2 ms where a larger batch would have
 // waited no longer, and the broker's CPU went to the requests
-// (BENCHMARKS.md, "Fetch wait").
+// (BENCHMARKS.md, "Results (2026-11-30, session 9)").
 const FlushBytes = 256 << 10
 
 // DefaultFetchWait is the consumers' fetch wait (Config.FetchWait), Kafka's
@@ -87,7 +87,7 @@ const FlushBytes = 256 << 10
 // idle at any time; each asks the broker again whenever its fetch comes
 // back empty. At 20 ms (the earlier setting) an idle instance cost the broker
 // about 0.1 of a core and itself as much, and under load a tenth of a
-// machine's two cores went to asking (BENCHMARKS.md, "Fetch wait").
+// machine's two cores went to asking (BENCHMARKS.md, "Results (2026-11-30, session 9)").
 const DefaultFetchWait = 500 * time.Millisecond
 
 // ErrConfig wraps every configuration error.
@@ -156,7 +156,7 @@ func (c *Config) Secure() error {
 // and nothing in tradestream reads them: the instances export their own
 // metrics (Metrics). Off, as sarama's documentation suggests, they cost
 // nothing; on, their histograms' updates alone were about 1.5 % of the
-// tracking worker's CPU (BENCHMARKS.md, "Fetch wait").
+// tracking worker's CPU (BENCHMARKS.md, "Results (2026-11-30, session 9)").
 func init() { metrics.UseNilMetrics = true }
 
 // Sarama returns a fresh sarama config: acks=all idempotent producer, streams
