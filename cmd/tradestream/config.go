@@ -143,8 +143,8 @@ func (f *flagSet) common() {
 	f.StringVar(&f.cfg.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	f.IntVar(&f.cfg.Partitions, "partitions", 12, "partitions of every topic (when created)")
 	f.StringVar(&f.cfg.TopicPrefix, "topic-prefix", "", "prefix of every topic and group name")
-	f.Var(lingerValue{&f.cfg.Linger}, "linger", "how long producers wait to batch records (Kafka's linger.ms; 0: none, at most 1s)")
-	f.Var(fetchWaitValue{&f.cfg.FetchWait}, "fetch-wait", "how long the broker may hold a fetch that finds no record (Kafka's fetch.max.wait.ms; 1ms to 10s)")
+	f.Var(lingerValue(&f.cfg.Linger), "linger", "how long producers wait to batch records (Kafka's linger.ms; 0: none, at most 1s)")
+	f.Var(fetchWaitValue(&f.cfg.FetchWait), "fetch-wait", "how long the broker may hold a fetch that finds no record (Kafka's fetch.max.wait.ms; 1ms to 10s)")
 	f.StringVar(&f.cfg.CDCTopics, "cdc-topics", strings.Join(topology.DefaultCDCTopics(), ","),
 		"Debezium topics of the legacy databases, comma-separated (not prefixed)")
 }
@@ -191,57 +191,48 @@ func (v secretValue) String() string {
 
 func (v secretValue) Set(s string) error { *v.p = topology.Secret(s); return nil }
 
-// lingerValue is --linger: a duration from 0 (topology.NoLinger) to 1s;
-// unset, topology.DefaultLinger.
-type lingerValue struct{ p *time.Duration }
+// durationValue is a duration flag accepted from min to max. Unset (*p is
+// zero) it shows def; with min 0, "0" stores none (a negative sentinel such
+// as topology.NoLinger), shown as 0s.
+type durationValue struct {
+	p        *time.Duration
+	def      time.Duration
+	min, max time.Duration
+	none     time.Duration
+}
 
-func (v lingerValue) String() string {
+// lingerValue is --linger: 0 (topology.NoLinger) to 1s; unset,
+// topology.DefaultLinger.
+func lingerValue(p *time.Duration) durationValue {
+	return durationValue{p: p, def: topology.DefaultLinger, max: time.Second, none: topology.NoLinger}
+}
+
+// fetchWaitValue is --fetch-wait: 1ms to 10s; unset, topology.DefaultFetchWait.
+func fetchWaitValue(p *time.Duration) durationValue {
+	return durationValue{p: p, def: topology.DefaultFetchWait, min: time.Millisecond, max: 10 * time.Second}
+}
+
+func (v durationValue) String() string {
 	switch {
 	case v.p == nil: // the flag package's zero value: the default is shown
 		return ""
 	case *v.p == 0:
-		return topology.DefaultLinger.String()
+		return v.def.String()
 	case *v.p < 0:
 		return "0s"
 	}
 	return v.p.String()
 }
 
-func (v lingerValue) Set(s string) error {
+func (v durationValue) Set(s string) error {
 	d, err := time.ParseDuration(s)
 	switch {
 	case err != nil:
 		return err
-	case d < 0 || d > time.Second:
-		return fmt.Errorf("%s is not between 0 and 1s", s)
+	case d < v.min || d > v.max:
+		return fmt.Errorf("%s is not between %s and %s", s, v.min, v.max)
 	case d == 0:
-		d = topology.NoLinger
-	}
-	*v.p = d
-	return nil
-}
-
-// fetchWaitValue is --fetch-wait: a duration from 1ms to 10s; unset,
-// topology.DefaultFetchWait.
-type fetchWaitValue struct{ p *time.Duration }
-
-func (v fetchWaitValue) String() string {
-	switch {
-	case v.p == nil: // the flag package's zero value: the default is shown
-		return ""
-	case *v.p == 0:
-		return topology.DefaultFetchWait.String()
-	}
-	return v.p.String()
-}
-
-func (v fetchWaitValue) Set(s string) error {
-	d, err := time.ParseDuration(s)
-	switch {
-	case err != nil:
-		return err
-	case d < time.Millisecond || d > 10*time.Second:
-		return fmt.Errorf("%s is not between 1ms and 10s", s)
+		d = v.none
 	}
 	*v.p = d
 	return nil
