@@ -103,6 +103,7 @@ func parseBench(args []string, stderr io.Writer) (*benchConfig, error) {
 	fs.StringVar(&b.WorkDir, "work-dir", "", "workers' state and logs (default: a temporary directory)")
 	fs.Float64Var(&b.NoisyRate, "noisy-rate", 20, "tenant B's rate (records/s) in the noisy-neighbour run; A sends 50×; 0: no such run")
 	fs.DurationVar(&b.NoisyFor, "noisy-for", 30*time.Second, "time tenant B sends alone, and again with A, in the noisy-neighbour run (3 alternating phases of each)")
+	fs.IntVar(&b.BrokerPID, "broker-pid", 0, "the broker's process id on this machine, to report its CPU per 100k records (scripts/kafka-local.sh writes it to $TRADESTREAM_KAFKA_HOME/kafka.pid)")
 	fs.StringVar(&b.Profile, "profile", "", "directory for the workers' CPU and allocation profiles (goka workers and the raw pipe)")
 	fs.DurationVar(&b.Timeout, "timeout", 10*time.Minute, "bound of each phase of a run")
 	if err := parseFlags(fs, args); err != nil {
@@ -132,6 +133,13 @@ func parseBench(args []string, stderr io.Writer) (*benchConfig, error) {
 		return nil, usageErr("--noisy-rate must not be negative, --noisy-for must be positive")
 	case b.Rate <= 0:
 		return nil, usageErr("--rate must be positive")
+	case b.BrokerPID < 0:
+		return nil, usageErr("--broker-pid must not be negative")
+	}
+	if b.BrokerPID != 0 {
+		if _, err := sampleProc(b.BrokerPID); err != nil {
+			return nil, usageErr("--broker-pid %d: %v", b.BrokerPID, err)
+		}
 	}
 	if b.Exe == "" {
 		exe, err := os.Executable()

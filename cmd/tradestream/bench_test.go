@@ -182,6 +182,8 @@ func TestBenchRejectsBadFlags(t *testing.T) {
 		{"--brokers", "x:1", "--rate", "-1"},
 		{"--brokers", "x:1", "extra"},
 		{"--brokers", "x:1", "--storage", "disk"},
+		{"--brokers", "x:1", "--broker-pid", "-3"},
+		{"--brokers", "x:1", "--broker-pid", "999999999"}, // no such process
 	} {
 		var stdout, stderr bytes.Buffer
 		require.Equal(t, 2, run(t.Context(), append([]string{"bench"}, args...), &stdout, &stderr), "%v", args)
@@ -339,4 +341,34 @@ func TestGPSPingsChangeTheDistanceForAnyNumberOfPings(t *testing.T) {
 		prev = km
 	}
 	require.GreaterOrEqual(t, turns, 8, "5,000 pings go out and back at least four times")
+}
+
+func TestTableShowsTheBrokersAndTheBenchsCPUWhenMeasured(t *testing.T) {
+	rows := []*benchRow{
+		{ID: "a", Title: "gps", Runs: []benchResult{
+			{Rate: 100, CPUPer100k: 0.6, BrokerCPUPer100k: 0.25, BenchCPUPer100k: 0.31},
+			{Rate: 100, CPUPer100k: 0.6, BrokerCPUPer100k: 0.21, BenchCPUPer100k: 0.27},
+			{Rate: 100, CPUPer100k: 0.6, BrokerCPUPer100k: 0.23, BenchCPUPer100k: 0.29},
+		}},
+		{ID: "d", Title: "pipe", Runs: []benchResult{{Rate: 200, CPUPer100k: 0.3, BrokerCPUPer100k: -1, BenchCPUPer100k: 0.2}}},
+	}
+	var out bytes.Buffer
+	writeTable(&out, rows)
+	s := out.String()
+	require.Regexp(t, `(?m)^ +workload .* cpu s/100k +broker +bench +peak MB`, s)
+	require.Regexp(t, `(?m)^a +gps +100 .* 0\.60 +0\.23 +0\.29 .*\[100 100 100\]$`, s, "the medians of the runs")
+	require.Regexp(t, `(?m)^d +pipe +200 .* 0\.30 +- +0\.20 `, s, "no broker figure without --broker-pid")
+}
+
+func TestBenchSamplesTheBrokerItIsGiven(t *testing.T) {
+	b := &benchConfig{BrokerPID: os.Getpid()}
+	s0 := sampleBroker(b)
+	require.NotZero(t, s0.PeakRSS, "the named process is read")
+	s1 := s0
+	for start := time.Now(); s1.CPU == s0.CPU && time.Since(start) < 5*time.Second; { // spin: CPU ticks by 10 ms
+		s1 = sampleBroker(b)
+	}
+	assert.Greater(t, s1.CPU, s0.CPU, "the named process's CPU is read as it runs")
+	b.BrokerPID = 0
+	assert.Zero(t, sampleBroker(b), "none named: nothing sampled")
 }

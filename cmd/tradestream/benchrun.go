@@ -44,6 +44,9 @@ type benchConfig struct {
 	// Profile, when set, is where the goka workers write CPU and
 	// allocation profiles (<run prefix>.cpu, .alloc).
 	Profile string
+	// BrokerPID is the broker's process on this machine (0: not measured),
+	// whose CPU per 100k records the table reports beside the worker's.
+	BrokerPID int
 	// WorkDir holds the workers' state and logs.
 	WorkDir string
 	// Timeout bounds each phase of a run.
@@ -132,6 +135,7 @@ func measure(ctx context.Context, b *benchConfig, wl workload, run int) (benchRe
 	}
 	err = p.flush()
 	s0 := sampleOrZero(r.worker) // stopped: its CPU time stands still
+	b0, m0 := sampleBroker(b), sampleOrZeroPID(os.Getpid())
 	if cerr := r.worker.Process.Signal(syscall.SIGCONT); err == nil {
 		err = cerr
 	}
@@ -148,9 +152,15 @@ func measure(ctx context.Context, b *benchConfig, wl workload, run int) (benchRe
 		return benchResult{}, workerFailed(err, logPath)
 	}
 	s2, n2 := sampleOrZero(r.worker), w.count()
+	b2, m2 := sampleBroker(b), sampleOrZeroPID(os.Getpid())
 	res, err := backlogFigures(w.seenTimes(c0), b.Warmup, s2.CPU-s0.CPU)
 	if err != nil {
 		return benchResult{}, err
+	}
+	res.BenchCPUPer100k = per100k(m2.CPU-m0.CPU, n2-c0)
+	res.BrokerCPUPer100k = -1
+	if b.BrokerPID != 0 {
+		res.BrokerCPUPer100k = per100k(b2.CPU-b0.CPU, n2-c0)
 	}
 	progress("%.0f records/s after a warm-up of %d", res.Rate, b.Warmup)
 
@@ -199,7 +209,7 @@ func backlogFigures(seen []time.Time, warmup int, cpu time.Duration) (benchResul
 	}
 	return benchResult{
 		Rate:       float64(len(seen)-warmup) / span.Seconds(),
-		CPUPer100k: cpu.Seconds() / float64(len(seen)) * 100_000,
+		CPUPer100k: per100k(cpu, len(seen)),
 	}, nil
 }
 
@@ -229,9 +239,27 @@ func primeWorker(ctx context.Context, r *workloadRun, p *benchProducer, w *outpu
 	return primeRecords, err
 }
 
-func sampleOrZero(c *exec.Cmd) procSample {
-	s, _ := sampleProc(c.Process.Pid)
+func sampleOrZero(c *exec.Cmd) procSample { return sampleOrZeroPID(c.Process.Pid) }
+
+func sampleOrZeroPID(pid int) procSample {
+	s, _ := sampleProc(pid)
 	return s
+}
+
+// sampleBroker samples the broker's process when --broker-pid names one.
+func sampleBroker(b *benchConfig) procSample {
+	if b.BrokerPID == 0 {
+		return procSample{}
+	}
+	return sampleOrZeroPID(b.BrokerPID)
+}
+
+// per100k is cpu per 100,000 of n records.
+func per100k(cpu time.Duration, n int) float64 {
+	if n <= 0 {
+		return 0
+	}
+	return cpu.Seconds() / float64(n) * 100_000
 }
 
 // startWorker starts c with its output to logPath; stop sends SIGTERM and

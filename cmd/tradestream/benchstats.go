@@ -20,6 +20,11 @@ type benchResult struct {
 	// CPUPer100k is the worker's CPU seconds (user + system) per 100,000
 	// outputs, over the whole backlog (warm-up included).
 	CPUPer100k float64
+	// BrokerCPUPer100k and BenchCPUPer100k are the broker's (when its
+	// process is known; otherwise negative) and the bench's own process's
+	// CPU per 100,000 outputs over the same backlog: on one machine the
+	// three share the cores, and the records/s follow their sum.
+	BrokerCPUPer100k, BenchCPUPer100k float64
 	// PeakRSS is the worker's peak resident set size in bytes.
 	PeakRSS int64
 }
@@ -134,12 +139,14 @@ func (r benchRow) median() benchResult {
 		return medianOf(xs)
 	}
 	return benchResult{
-		Rate:       col(func(x benchResult) float64 { return x.Rate }),
-		P50:        time.Duration(col(func(x benchResult) float64 { return float64(x.P50) })),
-		P95:        time.Duration(col(func(x benchResult) float64 { return float64(x.P95) })),
-		P99:        time.Duration(col(func(x benchResult) float64 { return float64(x.P99) })),
-		CPUPer100k: col(func(x benchResult) float64 { return x.CPUPer100k }),
-		PeakRSS:    int64(col(func(x benchResult) float64 { return float64(x.PeakRSS) })),
+		Rate:             col(func(x benchResult) float64 { return x.Rate }),
+		P50:              time.Duration(col(func(x benchResult) float64 { return float64(x.P50) })),
+		P95:              time.Duration(col(func(x benchResult) float64 { return float64(x.P95) })),
+		P99:              time.Duration(col(func(x benchResult) float64 { return float64(x.P99) })),
+		CPUPer100k:       col(func(x benchResult) float64 { return x.CPUPer100k }),
+		BrokerCPUPer100k: col(func(x benchResult) float64 { return x.BrokerCPUPer100k }),
+		BenchCPUPer100k:  col(func(x benchResult) float64 { return x.BenchCPUPer100k }),
+		PeakRSS:          int64(col(func(x benchResult) float64 { return float64(x.PeakRSS) })),
 	}
 }
 
@@ -166,8 +173,8 @@ func ratio(a, b *benchRow) (float64, []float64, bool) {
 // cost against the bare client, times (a)/(f), what the tracking group adds
 // to a goka pass-through.
 func writeTable(w io.Writer, rows []*benchRow) {
-	fmt.Fprintf(w, "%-3s %-42s %10s %8s %8s %8s %11s %9s  %s\n",
-		"", "workload", "records/s", "p50 ms", "p95 ms", "p99 ms", "cpu s/100k", "peak MB", "records/s of each run")
+	fmt.Fprintf(w, "%-3s %-42s %10s %8s %8s %8s %11s %9s %9s %9s  %s\n",
+		"", "workload", "records/s", "p50 ms", "p95 ms", "p99 ms", "cpu s/100k", "broker", "bench", "peak MB", "records/s of each run")
 	byID := map[string]*benchRow{}
 	for _, r := range rows {
 		byID[r.ID] = r
@@ -176,8 +183,13 @@ func writeTable(w io.Writer, rows []*benchRow) {
 		for i, x := range r.Runs {
 			runs[i] = strconv.FormatFloat(x.Rate, 'f', 0, 64)
 		}
-		fmt.Fprintf(w, "%-3s %-42s %10.0f %8.1f %8.1f %8.1f %11.2f %9.0f  [%s]\n", r.ID, r.Title, m.Rate,
-			ms(m.P50), ms(m.P95), ms(m.P99), m.CPUPer100k, float64(m.PeakRSS)/(1<<20), strings.Join(runs, " "))
+		broker := "-"
+		if m.BrokerCPUPer100k >= 0 {
+			broker = strconv.FormatFloat(m.BrokerCPUPer100k, 'f', 2, 64)
+		}
+		fmt.Fprintf(w, "%-3s %-42s %10.0f %8.1f %8.1f %8.1f %11.2f %9s %9.2f %9.0f  [%s]\n", r.ID, r.Title, m.Rate,
+			ms(m.P50), ms(m.P95), ms(m.P99), m.CPUPer100k, broker, m.BenchCPUPer100k, float64(m.PeakRSS)/(1<<20),
+			strings.Join(runs, " "))
 	}
 	for _, pair := range [][2]string{{"a", "e"}, {"a", "d"}, {"f", "d"}, {"a", "f"}} {
 		if q, rs, ok := ratio(byID[pair[0]], byID[pair[1]]); ok {
