@@ -110,9 +110,6 @@ func (c *Config) EnsureDefaults() {
 	if c.CommitInterval == 0 {
 		c.CommitInterval = time.Second
 	}
-	if c.FetchWait == 0 {
-		c.FetchWait = DefaultFetchWait
-	}
 	if len(c.CDCTopics) == 0 {
 		c.CDCTopics = DefaultCDCTopics()
 	}
@@ -181,10 +178,7 @@ func (c Config) Sarama() *sarama.Config {
 	cfg.Metadata.RefreshFrequency = time.Minute
 	// The broker answers a fetch as soon as a record arrives: the wait only
 	// spaces out an idle consumer's fetches (DefaultFetchWait).
-	cfg.Consumer.MaxWaitTime = c.FetchWait
-	if cfg.Consumer.MaxWaitTime == 0 {
-		cfg.Consumer.MaxWaitTime = DefaultFetchWait
-	}
+	cfg.Consumer.MaxWaitTime = c.fetchWait()
 	// Members notice a rebalance within a heartbeat; a joining or leaving
 	// instance should not wait seconds for the others.
 	cfg.Consumer.Group.Heartbeat.Interval = time.Second
@@ -207,6 +201,14 @@ func (c Config) linger() time.Duration {
 		return 0
 	}
 	return c.Linger
+}
+
+// fetchWait is FetchWait with its default: zero is DefaultFetchWait.
+func (c Config) fetchWait() time.Duration {
+	if c.FetchWait == 0 {
+		return DefaultFetchWait
+	}
+	return c.FetchWait
 }
 
 // ProcessorOptions are the goka options every processor of this config uses.

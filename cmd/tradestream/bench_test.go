@@ -362,13 +362,16 @@ func TestTableShowsTheBrokersAndTheBenchsCPUWhenMeasured(t *testing.T) {
 
 func TestBenchSamplesTheBrokerItIsGiven(t *testing.T) {
 	b := &benchConfig{BrokerPID: os.Getpid()}
-	s0 := sampleBroker(b)
+	s0, ok := sampleBroker(b)
+	require.True(t, ok, "a named process is sampled")
 	require.NotZero(t, s0.PeakRSS, "the named process is read")
 	s1 := s0
 	for start := time.Now(); s1.CPU == s0.CPU && time.Since(start) < 5*time.Second; { // spin: CPU ticks by 10 ms
-		s1 = sampleBroker(b)
+		s1, _ = sampleBroker(b)
 	}
 	assert.Greater(t, s1.CPU, s0.CPU, "the named process's CPU is read as it runs")
 	b.BrokerPID = 0
-	assert.Zero(t, sampleBroker(b), "none named: nothing sampled")
+	s, ok := sampleBroker(b)
+	assert.False(t, ok, "none named: not sampled")
+	assert.Zero(t, s, "none named: nothing read")
 }

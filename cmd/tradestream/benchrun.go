@@ -135,7 +135,8 @@ func measure(ctx context.Context, b *benchConfig, wl workload, run int) (benchRe
 	}
 	err = p.flush()
 	s0 := sampleOrZero(r.worker) // stopped: its CPU time stands still
-	b0, m0 := sampleBroker(b), sampleOrZeroPID(os.Getpid())
+	b0, brokerSampled := sampleBroker(b)
+	m0 := sampleOrZeroPID(os.Getpid())
 	if cerr := r.worker.Process.Signal(syscall.SIGCONT); err == nil {
 		err = cerr
 	}
@@ -152,14 +153,15 @@ func measure(ctx context.Context, b *benchConfig, wl workload, run int) (benchRe
 		return benchResult{}, workerFailed(err, logPath)
 	}
 	s2, n2 := sampleOrZero(r.worker), w.count()
-	b2, m2 := sampleBroker(b), sampleOrZeroPID(os.Getpid())
+	b2, _ := sampleBroker(b)
+	m2 := sampleOrZeroPID(os.Getpid())
 	res, err := backlogFigures(w.seenTimes(c0), b.Warmup, s2.CPU-s0.CPU)
 	if err != nil {
 		return benchResult{}, err
 	}
 	res.BenchCPUPer100k = per100k(m2.CPU-m0.CPU, n2-c0)
-	res.BrokerCPUPer100k = -1
-	if b.BrokerPID != 0 {
+	res.BrokerCPUPer100k = -1 // not measured
+	if brokerSampled {
 		res.BrokerCPUPer100k = per100k(b2.CPU-b0.CPU, n2-c0)
 	}
 	progress("%.0f records/s after a warm-up of %d", res.Rate, b.Warmup)
@@ -246,12 +248,13 @@ func sampleOrZeroPID(pid int) procSample {
 	return s
 }
 
-// sampleBroker samples the broker's process when --broker-pid names one.
-func sampleBroker(b *benchConfig) procSample {
+// sampleBroker samples the broker's process; ok is false when --broker-pid
+// names none.
+func sampleBroker(b *benchConfig) (s procSample, ok bool) {
 	if b.BrokerPID == 0 {
-		return procSample{}
+		return procSample{}, false
 	}
-	return sampleOrZeroPID(b.BrokerPID)
+	return sampleOrZeroPID(b.BrokerPID), true
 }
 
 // per100k is cpu per 100,000 of n records.
