@@ -249,8 +249,8 @@ func TestBenchSmoke(t *testing.T) {
 
 // TestBenchStreamsComparatorSmoke runs workloads a and e (the Kafka
 // Streams comparator, built with Maven) with a few thousand pings. It needs
-// java and mvn and runs only when TRADESTREAM_BENCH_STREAMS=1: the Maven
-// build is not part of CI.
+// java, mvn and the real broker, and runs when TRADESTREAM_BENCH_STREAMS=1:
+// .ci/run sets it for its real-Kafka tier.
 func TestBenchStreamsComparatorSmoke(t *testing.T) {
 	if os.Getenv("TRADESTREAM_BENCH_STREAMS") == "" {
 		t.Skip("set TRADESTREAM_BENCH_STREAMS=1 (needs java 17 and mvn) to run the Kafka Streams comparator")
