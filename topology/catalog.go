@@ -397,7 +397,7 @@ func stream[T any](b *builder, name goka.Stream, schema, key string, owner goka.
 	if codec == nil {
 		return nil
 	}
-	s := &Stream[T]{Topic: name, Avro: codec, deadLetter: b.c.DeadLetter, metrics: b.c.Metrics}
+	s := &Stream[T]{Topic: name, Avro: codec, deadLetter: b.c.DeadLetter, metrics: newEdgeSeries(b.c.Metrics, string(name))}
 	b.add(Spec{Name: string(name), Partitions: b.c.cfg.Partitions, Key: key, Value: "tradestream." + typeName(schema),
 		Subject: codec.Subject(), Schema: codec.Schema(), Cleanup: CleanupDelete, Retention: b.c.cfg.Retention, Codec: s.Codec(), Owner: owner})
 	return s
