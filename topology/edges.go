@@ -81,7 +81,11 @@ func (s *Stream[T]) Emit(ctx goka.Context, key string, v *T, opts ...goka.Contex
 // EmitEncoded writes a value already encoded with s.Avro (Marshal) under
 // key, as it is: a group that keeps what it wrote (an outbox) encodes once.
 func (s *Stream[T]) EmitEncoded(ctx goka.Context, key string, encoded []byte) {
-	ctx.Emit(s.Topic, key, encoded)
+	if e, ok := ctx.(goka.EncodedEmitter); ok { // a processor's context: no codec, no boxing
+		e.EmitEncoded(s.Topic, key, encoded)
+	} else {
+		ctx.Emit(s.Topic, key, encoded)
+	}
 	s.metrics.emit(string(ctx.Group()))
 }
 

@@ -196,18 +196,7 @@ type cbContext struct {
 // Emit sends a message asynchronously to a topic.
 func (ctx *cbContext) Emit(topic Stream, key string, value any, options ...ContextOption) {
 	opts := ctxOptionsOf(options) // tradestream patch 7: no allocations per call
-	if topic == "" {
-		ctx.Fail(errors.New("cannot emit to empty topic"))
-	}
-	if isGroupTopic(string(topic), ctx.graph.Group(), loopSuffix) {
-		ctx.Fail(errors.New("cannot emit to loop topic (use Loopback instead)"))
-	}
-	if isGroupTopic(string(topic), ctx.graph.Group(), tableSuffix) {
-		ctx.Fail(errors.New("cannot emit to table topic (use SetValue instead)"))
-	}
-	if !ctx.graph.isOutputTopic(topic) {
-		ctx.Fail(fmt.Errorf("topic %s is not configured for output. Did you specify goka.Output(..) when defining the processor?", topic))
-	}
+	ctx.checkOutput(topic)
 
 	c := ctx.graph.codec(string(topic))
 	if c == nil {
@@ -224,6 +213,22 @@ func (ctx *cbContext) Emit(topic Stream, key string, value any, options ...Conte
 	}
 
 	ctx.emit(string(topic), key, data, opts.emitHeaders)
+}
+
+// checkOutput fails the context unless the group may emit to topic.
+func (ctx *cbContext) checkOutput(topic Stream) {
+	if topic == "" {
+		ctx.Fail(errors.New("cannot emit to empty topic"))
+	}
+	if isGroupTopic(string(topic), ctx.graph.Group(), loopSuffix) {
+		ctx.Fail(errors.New("cannot emit to loop topic (use Loopback instead)"))
+	}
+	if isGroupTopic(string(topic), ctx.graph.Group(), tableSuffix) {
+		ctx.Fail(errors.New("cannot emit to table topic (use SetValue instead)"))
+	}
+	if !ctx.graph.isOutputTopic(topic) {
+		ctx.Fail(fmt.Errorf("topic %s is not configured for output. Did you specify goka.Output(..) when defining the processor?", topic))
+	}
 }
 
 // Loopback sends a message to another key of the processor.
