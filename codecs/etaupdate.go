@@ -119,15 +119,36 @@ func NewETAUpdates(c *Avro[Command]) (*ETAUpdates, error) {
 // Marshal encodes the eta_update of job (of tenant) for the ping at pingAt
 // in the wire format, as the command codec would.
 func (u *ETAUpdates) Marshal(tenant, job string, pingAt time.Time, eta *ETA) ([]byte, error) {
+	_, value, err := u.marshal(false, tenant, job, pingAt, eta)
+	return value, err
+}
+
+// MarshalKeyed is Marshal that also returns the job's key on the job
+// commands, "<tenant>/<job>": the key and the value share one allocation.
+func (u *ETAUpdates) MarshalKeyed(tenant, job string, pingAt time.Time, eta *ETA) (key string, value []byte, err error) {
+	return u.marshal(true, tenant, job, pingAt, eta)
+}
+
+func (u *ETAUpdates) marshal(keyed bool, tenant, job string, pingAt time.Time, eta *ETA) (string, []byte, error) {
 	id, err := u.c.Register(context.Background())
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	var ms [20]byte
 	digits := strconv.AppendInt(ms[:0], pingAt.UnixMilli(), 10)
 	idLen := len(KindETAUpdate) + 1 + len(job) + 1 + len(digits)
-	dst := make([]byte, 0, u.size+stringLen(idLen)+stringLen(len(tenant))+stringLen(len(KindETAUpdate))+
-		stringLen(len(job))+longLen(timeToMillis(pingAt))+stringLen(len(SourceInternal))+etaLen(eta))
+	size := u.size + stringLen(idLen) + stringLen(len(tenant)) + stringLen(len(KindETAUpdate)) +
+		stringLen(len(job)) + longLen(timeToMillis(pingAt)) + stringLen(len(SourceInternal)) + etaLen(eta)
+	var key string
+	var dst []byte
+	if keyed {
+		keyLen := len(tenant) + 1 + len(job)
+		buf := append(append(append(make([]byte, 0, keyLen+size), tenant...), '/'), job...)
+		key = unsafe.String(unsafe.SliceData(buf), keyLen) // its bytes are never written again
+		dst = buf[keyLen:keyLen]
+	} else {
+		dst = make([]byte, 0, size)
+	}
 	dst = AppendHeader(dst, id)
 	for _, s := range u.steps {
 		switch s.field {
@@ -152,11 +173,11 @@ func (u *ETAUpdates) Marshal(tenant, job string, pingAt time.Time, eta *ETA) ([]
 				break
 			}
 			if dst, err = u.eta(append(dst, 2), unsafe.Pointer(eta)); err != nil {
-				return nil, fmt.Errorf("codecs: encoding an eta_update: %w", err)
+				return "", nil, fmt.Errorf("codecs: encoding an eta_update: %w", err)
 			}
 		}
 	}
-	return dst, nil
+	return key, dst, nil
 }
 
 // longLen is the length of n as an Avro long (a zig-zag varint).

@@ -54,6 +54,11 @@ func TestETAUpdatesWriteWhatTheCommandCodecWrites(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, generic, fast, "record %d", i)
 		require.Equal(t, len(fast), cap(fast), "record %d: its buffer was not sized exactly", i)
+		key, keyed, err := u.MarshalKeyed(tenant, job, at, eta)
+		require.NoError(t, err)
+		require.Equal(t, tenant+"/"+job, key, "record %d", i)
+		require.Equal(t, fast, keyed, "record %d", i)
+		require.Equal(t, len(keyed), cap(keyed), "record %d: the keyed value's buffer was not sized exactly", i)
 
 		back, err := c.Unmarshal(fast)
 		require.NoError(t, err)
@@ -114,6 +119,14 @@ func BenchmarkETAUpdate(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, err := u.Marshal("acme", "job-000123", at, eta); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("parts+key", func(b *testing.B) { // and the job's key, as the tracking group emits it
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, _, err := u.MarshalKeyed("acme", "job-000123", at, eta); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -148,7 +148,7 @@ func benchJoinCodecs(b *testing.B, cat *topology.Catalog, stateCodec goka.Codec,
 		}
 		for _, e := range r.Effects { // as the group writes them (processor.ping)
 			if e.Kind == codecs.KindETAUpdate {
-				_, err = etas.Marshal(p.TenantID, e.JobID, e.PingAt, e.ETA)
+				_, _, err = etas.MarshalKeyed(p.TenantID, e.JobID, e.PingAt, e.ETA)
 			} else {
 				_, err = cmdCodec.Encode(JobCommand(p.TenantID, e))
 			}

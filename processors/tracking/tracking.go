@@ -117,12 +117,11 @@ func (p *processor) ping(ctx goka.Context, ping *codecs.LocationPing) {
 		p.cat.Tracking.Set(ctx, res.State)
 	}
 	for _, e := range res.Effects {
-		key := ping.TenantID + "/" + e.JobID
 		if e.Kind != codecs.KindETAUpdate {
-			p.cat.JobCommands.Emit(ctx, key, JobCommand(ping.TenantID, e))
+			p.cat.JobCommands.Emit(ctx, ping.TenantID+"/"+e.JobID, JobCommand(ping.TenantID, e))
 			continue
 		}
-		data, err := p.etas.Marshal(ping.TenantID, e.JobID, e.PingAt, e.ETA)
+		key, data, err := p.etas.MarshalKeyed(ping.TenantID, e.JobID, e.PingAt, e.ETA) // one allocation for both
 		if err != nil { // as goka's Emit fails on a value it cannot encode
 			ctx.Fail(fmt.Errorf("error encoding message for topic %s: %w", p.cat.JobCommands.Topic, err))
 		}
