@@ -109,7 +109,11 @@ func (c *Avro[T]) Marshal(v *T) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("codecs: encoding %s: %w", c.subject, err)
 	}
-	c.size.Store(int64(len(out)))
+	// Stored only when it changes: a group's partitions encode on several
+	// cores, and every store would take the cache line from the others.
+	if n := int64(len(out)); c.size.Load() != n {
+		c.size.Store(n)
+	}
 	return out, nil
 }
 
