@@ -27,10 +27,14 @@ type Avro[T any] struct {
 
 	mu      sync.RWMutex // guards readers
 	readers map[int]*writerSchema
+
+	own   *node                   // the schema, parsed
+	ownRd func([]byte) (*T, bool) // a hand-written reader for data written with own (ownReaders), or nil
 }
 
 type writerSchema struct {
 	id    int
+	own   bool          // the codec's own schema: its hand-written reader applies
 	read  readFn        // the binary decoder
 	codec *goavro.Codec // the goavro path (goavro.go)
 	dec   decFn
@@ -56,8 +60,10 @@ func NewAvro[T any](reg Registry, subject, schema string) (*Avro[T], error) {
 	if err != nil {
 		return nil, fmt.Errorf("codecs: %s: %w", subject, err)
 	}
-	return &Avro[T]{subject: subject, schema: schema, reg: reg, app: app, enc: enc, codec: codec,
-		readers: map[int]*writerSchema{}}, nil
+	c := &Avro[T]{subject: subject, schema: schema, reg: reg, app: app, enc: enc, codec: codec,
+		readers: map[int]*writerSchema{}, own: n}
+	c.ownRd, _ = ownReaders[reflect.TypeOf(zero)].(func([]byte) (*T, bool))
+	return c, nil
 }
 
 // Subject returns the registry subject, e.g. "tradestream.commands-value".
@@ -123,6 +129,11 @@ func (c *Avro[T]) Unmarshal(data []byte) (*T, error) {
 	w, body, err := c.writerOf(data)
 	if err != nil {
 		return nil, err
+	}
+	if w.own && c.ownRd != nil {
+		if v, ok := c.ownRd(body); ok {
+			return v, nil
+		}
 	}
 	blk := new(struct { // one allocation: the reader would escape to the heap on its own
 		out T
@@ -197,7 +208,7 @@ func (c *Avro[T]) fetchWriter(id int) (*writerSchema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("schema %d: %w", id, err)
 	}
-	w = &writerSchema{id: id, read: read, codec: codec, dec: dec}
+	w = &writerSchema{id: id, own: reflect.DeepEqual(n, c.own), read: read, codec: codec, dec: dec}
 	c.mu.Lock()
 	c.readers[id] = w
 	c.mu.Unlock()
