@@ -121,7 +121,8 @@ func (p *processor) ping(ctx goka.Context, ping *codecs.LocationPing) {
 			p.cat.JobCommands.Emit(ctx, ping.TenantID+"/"+e.JobID, JobCommand(ping.TenantID, e))
 			continue
 		}
-		key, data, err := p.etas.MarshalKeyed(ping.TenantID, e.JobID, e.PingAt, e.ETA) // one allocation for both
+		// The key and the value in one allocation.
+		key, data, err := p.etas.MarshalKeyed(ping.TenantID, e.JobID, e.PingAt, e.ETA)
 		if err != nil { // as goka's Emit fails on a value it cannot encode
 			ctx.Fail(fmt.Errorf("error encoding message for topic %s: %w", p.cat.JobCommands.Topic, err))
 		}
