@@ -14,9 +14,16 @@ import (
 
 func newCommandCodec(t testing.TB) *Avro[Command] {
 	t.Helper()
-	text, err := SchemaText("command")
+	return newSchemaCodec[Command](t, "command", "tradestream.job-commands-value")
+}
+
+// newSchemaCodec is the codec of T with the embedded schema named schema,
+// on a registry of its own.
+func newSchemaCodec[T any](t testing.TB, schema, subject string) *Avro[T] {
+	t.Helper()
+	text, err := SchemaText(schema)
 	require.NoError(t, err)
-	c, err := NewAvro[Command](NewMemoryRegistry(), "tradestream.job-commands-value", text)
+	c, err := NewAvro[T](NewMemoryRegistry(), subject, text)
 	require.NoError(t, err)
 	return c
 }

@@ -15,11 +15,7 @@ import (
 
 func newTrackingInputCodec(t testing.TB) *Avro[TrackingInput] {
 	t.Helper()
-	text, err := SchemaText("tracking_input")
-	require.NoError(t, err)
-	c, err := NewAvro[TrackingInput](NewMemoryRegistry(), "tradestream.tracking-inputs-value", text)
-	require.NoError(t, err)
-	return c
+	return newSchemaCodec[TrackingInput](t, "tracking_input", "tradestream.tracking-inputs-value")
 }
 
 // compiled reads data with the codec's compiled reader, as it did before
@@ -135,21 +131,12 @@ func TestAnotherWriterSchemaIsReadByTheCompiledReader(t *testing.T) {
 	require.NoError(t, err)
 	older := string(olderJSON)
 	require.NotEqual(t, text, older, "the edit no longer applies")
-	type oldPing struct {
-		TenantID       string    `avro:"tenant_id"`
-		TradespersonID string    `avro:"tradesperson_id"`
-		Lat            float64   `avro:"lat"`
-		Lon            float64   `avro:"lon"`
-		At             time.Time `avro:"at"`
-	}
-	type oldInput struct {
-		Ping    *oldPing         `avro:"ping"`
-		Command *TrackingCommand `avro:"command"`
-	}
-	w, err := NewAvro[oldInput](reg, "tradestream.tracking-inputs-value", older)
+	// the older writer: the same Go type, its speed not in the schema
+	w, err := NewAvro[TrackingInput](reg, "tradestream.tracking-inputs-value", older)
 	require.NoError(t, err)
 	at := time.UnixMilli(1_700_000_000_000).UTC()
-	data, err := w.Marshal(&oldInput{Ping: &oldPing{TenantID: "acme", TradespersonID: "tp1", Lat: 1, Lon: 2, At: at}})
+	speed := 30.0 // not written
+	data, err := w.Marshal(&TrackingInput{Ping: &LocationPing{TenantID: "acme", TradespersonID: "tp1", Lat: 1, Lon: 2, At: at, SpeedKmh: &speed}})
 	require.NoError(t, err)
 	c, err := NewAvro[TrackingInput](reg, "tradestream.tracking-inputs-value", text)
 	require.NoError(t, err)
