@@ -64,7 +64,7 @@ func readPing(body []byte) (*TrackingInput, bool) {
 		ping  LocationPing
 		speed float64
 	})
-	blk.ping = LocationPing{TenantID: "", TradespersonID: "", Lat: lat, Lon: lon, At: millisToTime(at)}
+	blk.ping = LocationPing{Lat: lat, Lon: lon, At: millisToTime(at)}
 	if n := len(tenant) + len(tp); n > 0 {
 		ids := make([]byte, n)
 		copy(ids[copy(ids, tenant):], tp)
