@@ -161,7 +161,7 @@ func (pp *PartitionProcessor) flushTableWrites() {
 			}
 			done(err)
 		})
-		pp.enqueueTrackOutputStats(context.Background(), table.Topic(), len(r.value))
+		pp.loopStats.output(table.Topic(), len(r.value)) // patch 9
 		pp.table.TrackMessageWrite(context.Background(), len(r.value))
 	}
 }

@@ -98,6 +98,10 @@ type PartitionProcessor struct {
 	trackFn func(ctx context.Context, topic string, size int)
 	markFn  func(msg *message)
 
+	// tradestream patch 9: the counts the loop gathers for stats
+	// (loopstats.go).
+	loopStats loopStats
+
 	opts *poptions
 }
 
@@ -177,7 +181,7 @@ func newPartitionProcessor(partition int32,
 	if producer != nil {
 		partProc.emitFn = producer.EmitWithHeaders
 	}
-	partProc.trackFn = partProc.enqueueTrackOutputStats
+	partProc.trackFn = partProc.trackOutputStats // tradestream patch 9
 	partProc.markFn = func(msg *message) { partProc.commit(msg, "") }
 
 	if graph.GroupTable() != nil {
@@ -415,6 +419,7 @@ func (pp *PartitionProcessor) run(ctx context.Context) (rerr error) {
 		} else {
 			pp.flushTableWrites()
 		}
+		pp.publishStats() // tradestream patch 9
 
 		done := make(chan struct{})
 		go func() {
@@ -479,6 +484,7 @@ func (pp *PartitionProcessor) run(ctx context.Context) (rerr error) {
 			}
 		}
 		fast = 0
+		pp.publishStats() // tradestream patch 9: before the loop may wait
 		select {
 		case ev, isOpen := <-pp.input:
 			// channel already closed, ev will be nil
@@ -528,15 +534,7 @@ func (pp *PartitionProcessor) handleInput(ctx context.Context, wg *sync.WaitGrou
 		pp.flushTableWrites()
 	}
 
-	pp.updateStats(func(stats *PartitionProcStats) {
-		ip := stats.Input[ev.topic]
-		ip.Bytes += len(ev.value)
-		ip.LastOffset = ev.offset
-		if !ev.timestamp.IsZero() {
-			ip.Delay = time.Since(ev.timestamp)
-		}
-		ip.Count++
-	})
+	pp.loopStats.input(ev) // tradestream patch 9
 	return nil
 }
 
@@ -600,12 +598,6 @@ func (pp *PartitionProcessor) fetchStats(ctx context.Context) *PartitionProcStat
 	}
 
 	return stats
-}
-
-func (pp *PartitionProcessor) enqueueTrackOutputStats(ctx context.Context, topic string, size int) {
-	pp.updateStats(func(stats *PartitionProcStats) {
-		stats.trackOutput(topic, size)
-	})
 }
 
 func (pp *PartitionProcessor) processVisit(ctx context.Context, wg *sync.WaitGroup, v *visit, syncFailer func(err error), asyncFailer func(err error)) (rerr error) {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/IBM/sarama"
 	"github.com/lovoo/goka/codec"
@@ -260,6 +261,34 @@ func BenchmarkPassThroughMessageEncoded(b *testing.B) {
 	wg.Wait()
 }
 
+// BenchmarkPassThroughInput is BenchmarkPassThroughMessage through the
+// loop's handling of an input message (handleInput: the message, then its
+// stats), with the stats published once per run of 64 messages as the loop
+// does (tradestream patch 9).
+func BenchmarkPassThroughInput(b *testing.B) {
+	pp, prod, marked := passThrough(b)
+	var wg sync.WaitGroup
+	fail := func(err error) { b.Fatal(err) }
+	value := []byte("a ping-sized value of forty-seven bytes, roughly")
+	at := time.Now()
+	var slab messageSlab
+	b.ReportAllocs()
+	for i := range b.N {
+		m := slab.next()
+		*m = message{key: "tenant-1/tp-1", topic: "in", offset: int64(i), value: value, timestamp: at}
+		if err := pp.handleInput(context.Background(), &wg, m, fail, fail); err != nil {
+			b.Fatal(err)
+		}
+		if i%64 == 63 {
+			pp.publishStats()
+			prod.ack()
+			*marked = (*marked)[:0]
+		}
+	}
+	prod.ack()
+	wg.Wait()
+}
+
 // TestEmitEncodedSendsTheBytesAsTheyAreAfterEmitsChecks checks tradestream
 // patch 8: the bytes reach the producer unchanged, the message's offset is
 // marked once they are acknowledged, and a topic Emit refuses is refused.
@@ -322,5 +351,52 @@ func TestAProducerRecordEncodesLikeUpstreamsStringAndByteEncoders(t *testing.T) 
 		if r.msg.Topic != "t" || r.msg.Metadata.(*Promise) != &r.promise {
 			t.Errorf("topic %q, metadata %v: not the record's", r.msg.Topic, r.msg.Metadata)
 		}
+	}
+}
+
+// TestStatsCountWhatTheLoopHandledOnceItWaits checks tradestream patch 9:
+// the partition's loop gathers its input and output counts without the
+// stats lock and publishes them before it waits, so an idle partition's
+// stats count every message and emit it handled, as upstream's did.
+func TestStatsCountWhatTheLoopHandledOnceItWaits(t *testing.T) {
+	pp, prod, _ := passThrough(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan error, 1)
+	go func() { stopped <- pp.run(ctx) }()
+
+	sent := time.Now().Add(-time.Second)
+	var slab messageSlab
+	bytes := 0
+	for i := range 100 {
+		m := slab.next()
+		value := []byte(strings.Repeat("v", i%7+1))
+		bytes += len(value)
+		*m = message{key: "k", topic: "in", offset: int64(10 + i), value: value, timestamp: sent}
+		pp.input <- m
+	}
+	var stats *PartitionProcStats
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		stats = pp.fetchStats(context.Background())
+		if stats.Input["in"].Count == 100 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	in, out := stats.Input["in"], stats.Output["out"]
+	if in.Count != 100 || in.Bytes != bytes || in.LastOffset != 109 {
+		t.Fatalf("input stats %+v; want 100 messages, %d bytes, last offset 109", *in, bytes)
+	}
+	if in.Delay < time.Second || in.Delay > time.Minute {
+		t.Fatalf("input delay %v; want the time since the last message's timestamp, a second ago", in.Delay)
+	}
+	if out.Count != 100 || out.Bytes != bytes {
+		t.Fatalf("output stats %+v; want 100 emits of %d bytes", *out, bytes)
+	}
+
+	prod.ack()
+	cancel()
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
 	}
 }

@@ -1,7 +1,6 @@
 package goka
 
 import (
-	"log"
 	"time"
 )
 
@@ -187,16 +186,6 @@ func (s *PartitionProcStats) clone() *PartitionProcStats {
 	pps.Output = outputStatsMap(s.Output).clone()
 
 	return pps
-}
-
-func (s *PartitionProcStats) trackOutput(topic string, valueLen int) {
-	outStats := s.Output[topic]
-	if outStats == nil {
-		log.Printf("no out stats for topic %s", topic)
-		return
-	}
-	outStats.Count++
-	outStats.Bytes += valueLen
 }
 
 // ViewStats represents the metrics of all partitions of a view.
