@@ -34,7 +34,7 @@ func (s *Stream[T]) Codec() goka.Codec { return lenient[T]{s.Avro} }
 func (s *Stream[T]) Input(h Handler[T]) goka.Edge {
 	return goka.Input(s.Topic, s.Codec(), func(ctx goka.Context, msg any) {
 		start := time.Now()
-		defer s.metrics.observe(string(ctx.Group()), start)
+		defer s.metrics.observe(string(ctx.Group()), ctx.Partition(), start)
 		if p, ok := msg.(*poison); ok {
 			s.deadLetter(ctx, p.raw, p.err)
 			return
@@ -52,7 +52,7 @@ func (s *Stream[T]) Input(h Handler[T]) goka.Edge {
 func (s *Stream[T]) Loop(h Handler[T]) goka.Edge {
 	return goka.Loop(s.Codec(), func(ctx goka.Context, msg any) {
 		start := time.Now()
-		defer s.metrics.observe(string(ctx.Group()), start)
+		defer s.metrics.observe(string(ctx.Group()), ctx.Partition(), start)
 		if p, ok := msg.(*poison); ok {
 			s.deadLetter(ctx, p.raw, p.err)
 			return
@@ -66,7 +66,7 @@ func (s *Stream[T]) Loop(h Handler[T]) goka.Edge {
 // Loopback writes v to the group's loopback under key.
 func (s *Stream[T]) Loopback(ctx goka.Context, key string, v *T) {
 	ctx.Loopback(key, v)
-	s.metrics.emit(string(ctx.Group()))
+	s.metrics.emit(string(ctx.Group()), ctx.Partition())
 }
 
 // Output declares that the group writes this stream.
@@ -75,7 +75,7 @@ func (s *Stream[T]) Output() goka.Edge { return goka.Output(s.Topic, s.Codec()) 
 // Emit writes v to the stream under key.
 func (s *Stream[T]) Emit(ctx goka.Context, key string, v *T, opts ...goka.ContextOption) {
 	ctx.Emit(s.Topic, key, v, opts...)
-	s.metrics.emit(string(ctx.Group()))
+	s.metrics.emit(string(ctx.Group()), ctx.Partition())
 }
 
 // EmitEncoded writes a value already encoded with s.Avro (Marshal) under
@@ -86,7 +86,7 @@ func (s *Stream[T]) EmitEncoded(ctx goka.Context, key string, encoded []byte) {
 	} else {
 		ctx.Emit(s.Topic, key, encoded)
 	}
-	s.metrics.emit(string(ctx.Group()))
+	s.metrics.emit(string(ctx.Group()), ctx.Partition())
 }
 
 // Table is a group table with its one codec.

@@ -16,25 +16,70 @@ type Metrics struct {
 	// Registry holds every collector; cmd adds its own and serves it.
 	Registry *prometheus.Registry
 
-	processed    *prometheus.CounterVec
 	deadLettered *prometheus.CounterVec
-	emitted      *prometheus.CounterVec
-	latency      *prometheus.HistogramVec
 
 	// The series by group and topic, made once (seriesOf); the streams
-	// find theirs without this lock (edgeSeries).
+	// find theirs without this lock (edgeSeries). Metrics collects their
+	// records processed and emitted and their latency (Collect).
 	mu     sync.Mutex
 	series map[seriesKey]*series
 }
 
 type seriesKey struct{ group, topic string }
 
-// series are one group and topic's metrics, each made on first use, so
-// that a pair that never dead-letters shows no dead-letter series. They
-// are read without a lock: a record's path loads each with one atomic read.
+// The records processed and emitted and the handler latency, collected
+// from the series (Metrics.Collect).
+var (
+	processedDesc = prometheus.NewDesc("tradestream_records_processed_total",
+		"Input records handled, per processor group and topic.", []string{"group", "topic"}, nil)
+	emittedDesc = prometheus.NewDesc("tradestream_records_emitted_total",
+		"Records emitted, per processor group and output topic (rejections are those to the rejects topic).", []string{"group", "topic"}, nil)
+	latencyDesc = prometheus.NewDesc("tradestream_processing_seconds",
+		"Time a handler took for one input record, per processor group and topic.", []string{"group", "topic"}, nil)
+	// latencyBuckets are the latency histogram's upper bounds, in seconds.
+	latencyBuckets = prometheus.ExponentialBuckets(0.00005, 2.5, 12)
+)
+
+// series are one group and topic's metrics. The records processed and
+// emitted and their latency are counted in shards, a record in its
+// partition's: a group's partitions run on every core, and counters they
+// all wrote would move between the cores' caches at every record. A series
+// shows once it counted something (Collect). The dead letters are a
+// vector's child made on first use, read without a lock.
 type series struct {
-	processed, deadLettered, emitted lazy[prometheus.Counter]
-	latency                          lazy[prometheus.Observer]
+	shards       [shardCount]shard // first: on lines of their own (a series is 64-byte aligned)
+	group, topic string
+	deadLettered lazy[prometheus.Counter]
+}
+
+// shardCount is how many shards a series has; partition p counts in shard
+// p % shardCount.
+const shardCount = 16
+
+// shard is a part of a series' counts, on cache lines of its own.
+type shard struct {
+	// buckets[i] counts the records whose handler took at most
+	// latencyBuckets[i] and more than the bound before; the last one the
+	// records above every bound. Their sum is the records processed.
+	buckets  [13]atomic.Uint64
+	sumNanos atomic.Uint64 // the handlers' time
+	emitted  atomic.Uint64
+	_        [8]byte // to 128 bytes, two cache lines
+}
+
+// observe counts a record handled in d.
+func (sh *shard) observe(d time.Duration) {
+	secs := d.Seconds()
+	i := 0
+	for i < len(latencyBuckets) && secs > latencyBuckets[i] {
+		i++
+	}
+	sh.buckets[i].Add(1)
+	sh.sumNanos.Add(uint64(max(d, 0)))
+}
+
+func (s *series) shard(partition int32) *shard {
+	return &s.shards[uint32(partition)%shardCount]
 }
 
 // lazy is a metric made on first use. Two goroutines may both make it:
@@ -57,10 +102,56 @@ func (m *Metrics) seriesOf(group, topic string) *series {
 	k := seriesKey{group, topic}
 	s := m.series[k]
 	if s == nil {
-		s = new(series)
+		s = &series{group: group, topic: topic}
 		m.series[k] = s
 	}
 	return s
+}
+
+// Describe implements prometheus.Collector.
+func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
+	ch <- processedDesc
+	ch <- emittedDesc
+	ch <- latencyDesc
+}
+
+// Collect implements prometheus.Collector: each series' shards summed, the
+// records processed and their latency once it handled a record, the records
+// emitted once it emitted one.
+func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
+	m.mu.Lock()
+	all := make([]*series, 0, len(m.series))
+	for _, s := range m.series {
+		all = append(all, s)
+	}
+	m.mu.Unlock()
+	for _, s := range all {
+		var counts [13]uint64
+		var sumNanos, emitted uint64
+		for i := range s.shards {
+			sh := &s.shards[i]
+			for b := range counts {
+				counts[b] += sh.buckets[b].Load()
+			}
+			sumNanos += sh.sumNanos.Load()
+			emitted += sh.emitted.Load()
+		}
+		if emitted > 0 {
+			ch <- prometheus.MustNewConstMetric(emittedDesc, prometheus.CounterValue, float64(emitted), s.group, s.topic)
+		}
+		processed, cumulative := uint64(0), make(map[float64]uint64, len(latencyBuckets))
+		for b, n := range counts {
+			processed += n
+			if b < len(latencyBuckets) {
+				cumulative[latencyBuckets[b]] = processed
+			}
+		}
+		if processed == 0 {
+			continue
+		}
+		ch <- prometheus.MustNewConstMetric(processedDesc, prometheus.CounterValue, float64(processed), s.group, s.topic)
+		ch <- prometheus.MustNewConstHistogram(latencyDesc, processed, float64(sumNanos)/1e9, cumulative, s.group, s.topic)
+	}
 }
 
 // edgeSeries are a stream's series by group: a copy-on-write map, so that a
@@ -104,22 +195,18 @@ func (e *edgeSeries) of(group string) *series {
 	return s
 }
 
-// observe counts a record of the stream that group handled, and the time
-// its handler took since start.
-func (e *edgeSeries) observe(group string, start time.Time) {
-	if e == nil {
-		return
+// observe counts a record of the stream that partition of group handled,
+// and the time its handler took since start.
+func (e *edgeSeries) observe(group string, partition int32, start time.Time) {
+	if e != nil {
+		e.of(group).shard(partition).observe(time.Since(start))
 	}
-	s := e.of(group)
-	s.processed.get(func() prometheus.Counter { return e.m.processed.WithLabelValues(group, e.topic) }).Inc()
-	s.latency.get(func() prometheus.Observer { return e.m.latency.WithLabelValues(group, e.topic) }).
-		Observe(time.Since(start).Seconds())
 }
 
-// emit counts a record group wrote to the stream.
-func (e *edgeSeries) emit(group string) {
+// emit counts a record partition of group wrote to the stream.
+func (e *edgeSeries) emit(group string, partition int32) {
 	if e != nil {
-		e.m.emitTo(e.of(group), group, e.topic)
+		e.of(group).shard(partition).emitted.Add(1)
 	}
 }
 
@@ -128,17 +215,10 @@ func NewMetrics() *Metrics {
 	m := &Metrics{
 		Registry: prometheus.NewRegistry(),
 		series:   make(map[seriesKey]*series),
-		processed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tradestream_records_processed_total",
-			Help: "Input records handled, per processor group and topic."}, []string{"group", "topic"}),
 		deadLettered: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tradestream_records_dead_lettered_total",
 			Help: "Input records sent to the dead-letter topic, per processor group and source topic."}, []string{"group", "topic"}),
-		emitted: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tradestream_records_emitted_total",
-			Help: "Records emitted, per processor group and output topic (rejections are those to the rejects topic)."}, []string{"group", "topic"}),
-		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "tradestream_processing_seconds",
-			Help:    "Time a handler took for one input record, per processor group and topic.",
-			Buckets: prometheus.ExponentialBuckets(0.00005, 2.5, 12)}, []string{"group", "topic"}),
 	}
-	m.Registry.MustRegister(m.processed, m.deadLettered, m.emitted, m.latency)
+	m.Registry.MustRegister(m, m.deadLettered)
 	return m
 }
 
@@ -148,8 +228,4 @@ func (m *Metrics) deadLetter(group, topic string) {
 			return m.deadLettered.WithLabelValues(group, topic)
 		}).Inc()
 	}
-}
-
-func (m *Metrics) emitTo(s *series, group, topic string) {
-	s.emitted.get(func() prometheus.Counter { return m.emitted.WithLabelValues(group, topic) }).Inc()
 }
