@@ -37,8 +37,11 @@ var (
 	latencyDesc = prometheus.NewDesc("tradestream_processing_seconds",
 		"Time a handler took for one input record, per processor group and topic.", []string{"group", "topic"}, nil)
 	// latencyBuckets are the latency histogram's upper bounds, in seconds.
-	latencyBuckets = prometheus.ExponentialBuckets(0.00005, 2.5, 12)
+	latencyBuckets = prometheus.ExponentialBuckets(0.00005, 2.5, latencyBounds)
 )
+
+// latencyBounds is how many upper bounds the latency histogram has.
+const latencyBounds = 12
 
 // series are one group and topic's metrics. The records processed and
 // emitted and their latency are counted in shards, a record in its
@@ -47,7 +50,7 @@ var (
 // shows once it counted something (Collect). The dead letters are a
 // vector's child made on first use, read without a lock.
 type series struct {
-	shards       [shardCount]shard // first: on lines of their own (a series is 64-byte aligned)
+	shards       [shardCount]shard // first, from the object's start: its size class aligns it to 64 bytes
 	group, topic string
 	deadLettered lazy[prometheus.Counter]
 }
@@ -61,10 +64,10 @@ type shard struct {
 	// buckets[i] counts the records whose handler took at most
 	// latencyBuckets[i] and more than the bound before; the last one the
 	// records above every bound. Their sum is the records processed.
-	buckets  [13]atomic.Uint64
+	buckets  [latencyBounds + 1]atomic.Uint64
 	sumNanos atomic.Uint64 // the handlers' time
 	emitted  atomic.Uint64
-	_        [8]byte // to 128 bytes, two cache lines
+	_        [128 - (latencyBounds+3)*8]byte // to 128 bytes, two cache lines
 }
 
 // observe counts a record handled in d.
@@ -126,7 +129,7 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	}
 	m.mu.Unlock()
 	for _, s := range all {
-		var counts [13]uint64
+		var counts [latencyBounds + 1]uint64
 		var sumNanos, emitted uint64
 		for i := range s.shards {
 			sh := &s.shards[i]
